@@ -1,0 +1,1 @@
+//! fabric-config (being built)

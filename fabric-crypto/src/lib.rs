@@ -1,0 +1,1 @@
+//! fabric-crypto (being built)

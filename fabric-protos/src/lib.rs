@@ -1,0 +1,1 @@
+//! fabric-protos (being built)

@@ -1,0 +1,1 @@
+//! fabric-testgen (being built)
