@@ -1,0 +1,3 @@
+//! `fabric-handlers`: the project's command-line tool.
+
+fn main() {}
