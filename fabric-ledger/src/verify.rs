@@ -95,6 +95,24 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// A stable snake_case name of the kind of problem, for machine-readable reports:
+    /// `data_hash_mismatch`, `empty_block`, `not_well_formed`, `previous_hash_mismatch` or
+    /// `unexpected_block_number`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::DataHashMismatch { .. } => "data_hash_mismatch",
+            Self::EmptyBlock { .. } => "empty_block",
+            Self::TxInvalid { .. }
+            | Self::TxNoPayload { .. }
+            | Self::TxNoSignature { .. }
+            | Self::TxTrailingBytes { .. }
+            | Self::TxNotCanonical { .. } => "not_well_formed",
+            Self::PreviousHashMismatch { .. } => "previous_hash_mismatch",
+            Self::UnexpectedNumber { .. } => "unexpected_block_number",
+        }
+    }
+
     /// True for the problems that make Fabric's `VerifyTransactionsAreWellFormed` fail.
     #[must_use]
     pub fn is_well_formedness(&self) -> bool {
