@@ -56,6 +56,14 @@ pub enum MspError {
     /// The identity names an MSP that is not part of the channel.
     #[error("MSP {0} is not defined on channel")]
     UnknownMsp(String),
+    /// A single MSP was asked to deserialize an identity of another MSP.
+    #[error("expected MSP ID {expected}, received {received}")]
+    WrongMsp {
+        /// The MSP that was asked.
+        expected: String,
+        /// The MSP ID carried by the serialized identity.
+        received: String,
+    },
     /// The certificate could not be decoded or parsed.
     #[error("invalid certificate: {0}")]
     Certificate(String),
