@@ -4,6 +4,8 @@
 //! the MSP folders, creator signatures verify except for `bad_creator_sig`, and the first
 //! endorsement fails for `bad_endorsement_sig` (invalid) and `high_s_endorsement_sig` (high-S).
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 mod common;
 
 use common::{decode_tx, endorsement_message, manifest, shared};

@@ -2,6 +2,8 @@
 //! block numbers, tx counts, header hashes, hash checks, txids, header types, creator and
 //! endorser MSP IDs.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 mod common;
 
 use common::{decode_tx, manifest, shared, str_or_none, BLOCKFILE_LEDGERS};

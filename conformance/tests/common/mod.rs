@@ -105,3 +105,213 @@ pub fn endorsement_message(prp: &[u8], endorser: &[u8]) -> Vec<u8> {
 pub fn str_or_none(v: &Value) -> Option<String> {
     v.as_str().map(str::to_owned)
 }
+
+// ---------------------------------------------------------------------------------------------
+// An independent reading of a channel config, in the shape of a manifest's `last_config`.
+// Used where the manifests carry no config facts (the v1.x system-channel block wraps its
+// CONFIG in an ORDERER_TRANSACTION, which the manifest generator does not open). It walks the
+// `Config` with prost only, mirroring the manifest generator (`fabric_blocks.py`), so that it
+// can be checked against every manifest that does carry the facts.
+// ---------------------------------------------------------------------------------------------
+
+/// The `Config` carried by a config transaction envelope, unwrapping one ORDERER_TRANSACTION:
+/// (outer header type, innermost channel id, config).
+pub fn inner_config(envelope: &Bytes) -> (i32, String, fabric_protos::common::Config) {
+    use fabric_protos::common::{ChannelHeader, ConfigEnvelope, Envelope, HeaderType, Payload};
+    use prost::Message;
+    let mut env = Envelope::decode(envelope.clone()).unwrap();
+    let mut outer_type = None;
+    loop {
+        let payload = Payload::decode(env.payload.clone()).unwrap();
+        let header = payload.header.unwrap();
+        let ch = ChannelHeader::decode(header.channel_header).unwrap();
+        let outer = *outer_type.get_or_insert(ch.r#type);
+        if ch.r#type == HeaderType::OrdererTransaction as i32 {
+            env = Envelope::decode(payload.data).unwrap();
+            continue;
+        }
+        assert_eq!(
+            ch.r#type,
+            HeaderType::Config as i32,
+            "not a config transaction"
+        );
+        let config = ConfigEnvelope::decode(payload.data)
+            .unwrap()
+            .config
+            .unwrap();
+        return (outer, ch.channel_id, config);
+    }
+}
+
+fn role_name(role: i32) -> String {
+    match role {
+        0 => "member".into(),
+        1 => "admin".into(),
+        2 => "client".into(),
+        3 => "peer".into(),
+        4 => "orderer".into(),
+        other => other.to_string(),
+    }
+}
+
+fn oracle_rule(
+    rule: &fabric_protos::common::SignaturePolicy,
+    principals: &[fabric_protos::common::MspPrincipal],
+) -> String {
+    use fabric_protos::common::{signature_policy::Type, MspRole};
+    use prost::Message;
+    match &rule.r#type {
+        Some(Type::SignedBy(i)) => match usize::try_from(*i).ok().and_then(|i| principals.get(i)) {
+            Some(p) if p.principal_classification == 0 => {
+                let role = MspRole::decode(p.principal.clone()).unwrap();
+                format!("'{}.{}'", role.msp_identifier, role_name(role.role))
+            }
+            Some(p) => format!("class{}(?)", p.principal_classification),
+            None => format!("SignedBy({i})"),
+        },
+        Some(Type::NOutOf(gate)) => {
+            let subs: Vec<String> = gate
+                .rules
+                .iter()
+                .map(|r| oracle_rule(r, principals))
+                .collect();
+            let n = gate.n;
+            if usize::try_from(n).ok() == Some(subs.len()) {
+                format!("AND({})", subs.join(", "))
+            } else if n == 1 {
+                format!("OR({})", subs.join(", "))
+            } else {
+                format!("OutOf({n}, {})", subs.join(", "))
+            }
+        }
+        None => "?".into(),
+    }
+}
+
+/// The manifest generator's text of a config policy.
+fn oracle_policy(policy: &fabric_protos::common::Policy) -> String {
+    use fabric_protos::common::{ImplicitMetaPolicy, SignaturePolicyEnvelope};
+    use prost::Message;
+    match policy.r#type {
+        3 => {
+            let meta = ImplicitMetaPolicy::decode(policy.value.clone()).unwrap();
+            let rule = match meta.rule {
+                0 => "ANY".to_owned(),
+                1 => "ALL".to_owned(),
+                2 => "MAJORITY".to_owned(),
+                other => other.to_string(),
+            };
+            format!("ImplicitMeta {rule} {}", meta.sub_policy)
+        }
+        1 => {
+            let env = SignaturePolicyEnvelope::decode(policy.value.clone()).unwrap();
+            match &env.rule {
+                Some(rule) => format!("Signature {}", oracle_rule(rule, &env.identities)),
+                None => "Signature ?".to_owned(),
+            }
+        }
+        other => format!("{other} policy"),
+    }
+}
+
+fn oracle_walk(
+    group: &fabric_protos::common::ConfigGroup,
+    path: &[&str],
+    facts: &mut serde_json::Map<String, Value>,
+) {
+    use fabric_protos::common::{Capabilities, HashingAlgorithm};
+    use fabric_protos::msp::{FabricMspConfig, MspConfig};
+    use prost::Message;
+    let joined = path.join("/");
+    for (key, value) in &group.values {
+        match key.as_str() {
+            "MSP" => {
+                let msp = MspConfig::decode(value.value.clone()).unwrap();
+                let (name, roots, node_ous) = if msp.r#type == 0 {
+                    let fabric = FabricMspConfig::decode(msp.config).unwrap();
+                    let node_ous = fabric.fabric_node_ous.as_ref().is_some_and(|n| n.enable);
+                    (fabric.name, Value::from(fabric.root_certs.len()), node_ous)
+                } else {
+                    // IdemixMSPConfig.name is field 1, a string: read it as a prost string field.
+                    #[derive(Clone, PartialEq, prost::Message)]
+                    struct NameOnly {
+                        #[prost(string, tag = "1")]
+                        name: String,
+                    }
+                    (
+                        NameOnly::decode(msp.config).unwrap().name,
+                        Value::Null,
+                        false,
+                    )
+                };
+                let class = match path.first() {
+                    Some(&"Application") => Some("application_orgs"),
+                    Some(&"Orderer") => Some("orderer_orgs"),
+                    Some(&"Consortiums") => Some("consortium_orgs"),
+                    _ => None,
+                };
+                if let Some(class) = class {
+                    facts[class]
+                        .as_array_mut()
+                        .unwrap()
+                        .push(Value::from(name.clone()));
+                }
+                facts["msp_root_certs"][&name] = roots;
+                facts["node_ous_enabled"][&name] = Value::from(node_ous);
+            }
+            "Capabilities" => {
+                let caps = Capabilities::decode(value.value.clone()).unwrap();
+                let level = if joined.is_empty() {
+                    "Channel".to_owned()
+                } else {
+                    joined.clone()
+                };
+                let names: Vec<Value> = caps
+                    .capabilities
+                    .keys()
+                    .map(|k| Value::from(k.clone()))
+                    .collect();
+                facts["capabilities"][&level] = Value::from(names);
+            }
+            "HashingAlgorithm" => {
+                let algo = HashingAlgorithm::decode(value.value.clone()).unwrap();
+                facts["hashing_algorithm"] = Value::from(algo.name);
+            }
+            _ => {}
+        }
+    }
+    if path == ["Application"] {
+        for (name, policy) in &group.policies {
+            let text = policy
+                .policy
+                .as_ref()
+                .map_or_else(|| "nil policy".to_owned(), oracle_policy);
+            facts["application_policies"][&format!("Application/{name}")] = Value::from(text);
+        }
+    }
+    for (name, child) in &group.groups {
+        let mut child_path = path.to_vec();
+        child_path.push(name);
+        oracle_walk(child, &child_path, facts);
+    }
+}
+
+/// The facts of a `Config` in the shape of a manifest's `last_config` (without `block` and
+/// `consensus_type`), read independently of fabric-config.
+pub fn config_facts(config: &fabric_protos::common::Config) -> Value {
+    let mut facts = serde_json::json!({
+        "sequence": config.sequence,
+        "application_orgs": [],
+        "orderer_orgs": [],
+        "consortium_orgs": [],
+        "msp_root_certs": {},
+        "node_ous_enabled": {},
+        "capabilities": {},
+        "hashing_algorithm": null,
+        "application_policies": {},
+    });
+    if let Some(root) = &config.channel_group {
+        oracle_walk(root, &[], facts.as_object_mut().unwrap());
+    }
+    facts
+}
