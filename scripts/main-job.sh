@@ -5,5 +5,5 @@
 # binding problem it finds, then a summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p fabric-handlers-cli
-./target/release/fabric-handlers inspect-ledger fixtures/sample-2org/ledger.bin
+cargo run --release --locked -q -p fabric-handlers-cli -- \
+    inspect-ledger fixtures/sample-2org/ledger.bin

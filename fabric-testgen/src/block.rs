@@ -9,25 +9,15 @@ use fabric_protos::common::{Block, BlockData, BlockHeader, BlockMetadata};
 /// Number of metadata slots (SIGNATURES .. COMMIT_HASH).
 pub const METADATA_SLOTS: usize = 5;
 
-/// SHA-256 over the plain concatenation of the envelopes (`protoutil.ComputeBlockDataHash`).
-#[must_use]
-pub fn data_hash(envelopes: &[Bytes]) -> [u8; 32] {
-    use sha2::Digest;
-    let mut hasher = sha2::Sha256::new();
-    for envelope in envelopes {
-        hasher.update(envelope);
-    }
-    hasher.finalize().into()
-}
+/// SHA-256 over the plain concatenation of the envelopes (`protoutil.ComputeBlockDataHash`);
+/// the ledger reader's own function, so generator and checker cannot disagree.
+pub use fabric_ledger::data_hash;
 
-/// SHA-256 of the header's DER encoding (`protoutil.BlockHeaderHash`).
+/// SHA-256 of the header's DER encoding (`protoutil.BlockHeaderHash`), computed by
+/// `fabric-ledger`.
 #[must_use]
 pub fn header_hash(header: &BlockHeader) -> [u8; 32] {
-    fabric_crypto::sha256(&crate::asn1::block_header_der(
-        header.number,
-        &header.previous_hash,
-        &header.data_hash,
-    ))
+    fabric_ledger::header_hash(header.number, &header.previous_hash, &header.data_hash)
 }
 
 /// A block with the given number, previous hash and envelopes.

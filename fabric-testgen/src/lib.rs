@@ -20,7 +20,6 @@
 //! * [`sample`] — a whole sample ledger with MANIFEST.json (the binary `fabric-testgen` and
 //!   the committed fixture `fixtures/sample-2org` use it).
 
-pub mod asn1;
 pub mod block;
 pub mod channel_config;
 pub mod clock;
