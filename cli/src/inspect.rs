@@ -60,7 +60,9 @@ struct Inspector<'a> {
 /// # Errors
 /// A message naming the path or argument that is unusable.
 pub fn run(args: &InspectArgs) -> Result<Summary, String> {
-    crate::existing(&args.paths)?;
+    if let Some(missing) = args.paths.iter().find(|p| !p.exists()) {
+        return Err(format!("{}: no such file or folder", missing.display()));
+    }
     let config = if let Some(block) = &args.channel_config {
         ConfigSource::Ready(Box::new(config_from_block_file(block)?))
     } else if args.msp.is_empty() {

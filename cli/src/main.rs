@@ -14,7 +14,6 @@
 mod inspect;
 mod report;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -49,13 +48,5 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-    }
-}
-
-/// Expands the positional paths: folders stay folders (read as one ledger), files are files.
-fn existing(paths: &[PathBuf]) -> Result<(), String> {
-    match paths.iter().find(|p| !p.exists()) {
-        Some(missing) => Err(format!("{}: no such file or folder", missing.display())),
-        None => Ok(()),
     }
 }

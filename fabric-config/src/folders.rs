@@ -78,8 +78,9 @@ impl ChannelConfig {
     /// `Endorsement` and `LifecycleEndorsement` = `MAJORITY Endorsement`.
     ///
     /// # Errors
-    /// [`ConfigError::Msp`] naming the folder when it cannot be read or set up, or any error of
-    /// [`ChannelConfig::from_config`].
+    /// [`ConfigError::MspFolder`] naming the file when a folder cannot be read, or any error of
+    /// [`ChannelConfig::from_config`] (an MSP that cannot be set up, a policy that does not
+    /// compile).
     pub fn from_msp_folders(
         folders: &[MspFolder],
         options: &FolderChannelOptions,
