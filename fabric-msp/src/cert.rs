@@ -326,6 +326,8 @@ fn parse(der: &[u8]) -> Result<Certificate, String> {
         }
     }
 
+    check_name_strings(&tbs.issuer)?;
+    check_name_strings(&tbs.subject)?;
     let (common_name, organizational_units) = subject_strings(&tbs.subject);
 
     Ok(Certificate {
@@ -408,6 +410,46 @@ fn parse_public_key(
             "public key algorithm {other}"
         ))),
     }
+}
+
+/// Go's `parseName`: every attribute value of a Subject or Issuer must be one of the string
+/// types Go understands, with valid contents, or the whole certificate fails to parse.
+fn check_name_strings(name: &X509Name<'_>) -> Result<(), String> {
+    for attr in name.iter_attributes() {
+        let any = attr.attr_value();
+        let data = any.data;
+        let problem = match any.tag() {
+            Tag::PrintableString => {
+                (!data.iter().all(|&b| is_go_printable(b))).then_some("invalid PrintableString")
+            }
+            Tag::Utf8String => std::str::from_utf8(data)
+                .is_err()
+                .then_some("invalid UTF-8 string"),
+            Tag::Ia5String => (!data.is_ascii()).then_some("invalid IA5String"),
+            Tag::NumericString => (!data.iter().all(|&b| b.is_ascii_digit() || b == b' '))
+                .then_some("invalid NumericString"),
+            Tag::BmpString => (data.len() % 2 != 0).then_some("invalid BMPString"),
+            Tag::T61String => None,
+            other => return Err(format!(
+                "x509: invalid RDNSequence: invalid attribute value: unsupported string type: {}",
+                other.0
+            )),
+        };
+        if let Some(problem) = problem {
+            return Err(format!(
+                "x509: invalid RDNSequence: invalid attribute value: {problem}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Go's `isPrintable` for PrintableString, including the `*` and `&` it tolerates.
+fn is_go_printable(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || (b'\''..=b')').contains(&b)
+        || (b'+'..=b'/').contains(&b)
+        || matches!(b, b' ' | b':' | b'=' | b'?' | b'*' | b'&')
 }
 
 /// Go's `pkix.Name.FillFromRDNSequence` for CN (last wins) and OU (all, in order); attribute

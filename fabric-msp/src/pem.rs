@@ -134,12 +134,14 @@ pub fn decode_first_block(data: &[u8]) -> Option<PemBlock> {
 /// tabs, and the rest after the `\n`.
 fn get_line(data: &[u8]) -> (&[u8], &[u8]) {
     let (mut line, rest) = match data.iter().position(|&b| b == b'\n') {
-        Some(i) => (&data[..i], &data[i + 1..]),
+        // Go removes a `\r` only when a `\n` follows it: a lone `\r` at the very end of the
+        // input stays part of the line (and then fails the END-line check, as in Go).
+        Some(i) => {
+            let line = &data[..i];
+            (line.strip_suffix(b"\r").unwrap_or(line), &data[i + 1..])
+        }
         None => (data, &data[data.len()..]),
     };
-    if let Some(stripped) = line.strip_suffix(b"\r") {
-        line = stripped;
-    }
     while let Some((&last, init)) = line.split_last() {
         if last == b' ' || last == b'\t' {
             line = init;
@@ -178,6 +180,17 @@ mod tests {
     use super::*;
 
     const BODY: &str = "AQIDBAUGBwgJ";
+
+    #[test]
+    fn a_lone_carriage_return_after_the_end_line_is_not_a_line_ending() {
+        // Go's getLine strips `\r` only before `\n`; a lone trailing `\r` makes the END line
+        // "-----END CERTIFICATE-----\r", which Go rejects (checked with Go's encoding/pem).
+        let lone = format!("-----BEGIN CERTIFICATE-----\n{BODY}\n-----END CERTIFICATE-----\r");
+        assert!(decode_first_block(lone.as_bytes()).is_none());
+        let crlf =
+            format!("-----BEGIN CERTIFICATE-----\r\n{BODY}\r\n-----END CERTIFICATE-----\r\n");
+        assert!(decode_first_block(crlf.as_bytes()).is_some());
+    }
 
     #[test]
     fn plain_block_decodes() {

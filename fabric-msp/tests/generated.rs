@@ -781,3 +781,37 @@ fn wrong_msp_id_on_single_msp() {
         }
     );
 }
+
+/// A self-signed certificate whose subject OU uses the given string type.
+fn certificate_with_ou(ou: rcgen::DnValue) -> Vec<u8> {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+    let mut params = rcgen::CertificateParams::new(vec![]).expect("params");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "user1");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationalUnitName, ou);
+    params.self_signed(&key).expect("certificate").der().to_vec()
+}
+
+#[test]
+fn name_attributes_of_string_types_go_does_not_parse_reject_the_certificate() {
+    // Go's parseName fails the whole certificate on an attribute value of an unsupported
+    // string type (checked with Go's crypto/x509: "unsupported string type: 28").
+    let universal = rcgen::string::UniversalString::try_from("client".to_string()).unwrap();
+    let err = fabric_msp::Certificate::from_der(&certificate_with_ou(
+        rcgen::DnValue::UniversalString(universal),
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("unsupported string type: 28"),
+        "{err}"
+    );
+    let printable = rcgen::string::PrintableString::try_from("client").unwrap();
+    let cert = fabric_msp::Certificate::from_der(&certificate_with_ou(
+        rcgen::DnValue::PrintableString(printable),
+    ))
+    .unwrap();
+    assert_eq!(cert.organizational_units(), ["client".to_string()]);
+}

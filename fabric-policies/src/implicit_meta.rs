@@ -20,7 +20,7 @@ pub enum ImplicitMetaRule {
     /// More than half of the sub-policies are needed.
     Majority,
     /// A value outside the enum. Fabric computes no threshold for it, which leaves the
-    /// threshold at 0: such a policy is always satisfied.
+    /// threshold at 0: such a policy holds only while none of its sub-policies is satisfied.
     Unknown(i32),
 }
 
@@ -36,7 +36,8 @@ impl ImplicitMetaRule {
     }
 
     /// How many of `sub_policies` sub-policies must be satisfied: ANY 1, ALL N, MAJORITY
-    /// ⌊N/2⌋+1, unknown 0; and 0 whenever N = 0.
+    /// ⌊N/2⌋+1, unknown 0; and 0 whenever N = 0. (A threshold of 0 over N > 0 groups is only
+    /// met when no sub-policy is satisfied: see [`ImplicitMeta::evaluate_identities`].)
     pub fn threshold(self, sub_policies: usize) -> usize {
         if sub_policies == 0 {
             return 0;
@@ -148,21 +149,25 @@ impl ImplicitMeta {
     /// # Errors
     /// [`PolicyError::ImplicitMetaNotSatisfied`] when fewer than the threshold are satisfied.
     pub fn evaluate_identities<I: Identity>(&self, identities: &[I]) -> Result<(), PolicyError> {
-        let mut satisfied = 0usize;
-        if satisfied >= self.threshold {
-            return Ok(());
-        }
+        // Fabric counts down from the threshold and succeeds only when the count is exactly
+        // zero. With a known rule this is "at least `threshold` satisfied"; with an unknown
+        // rule (threshold 0) over N > 0 groups it means "none satisfied", so it is kept as is.
+        let threshold = i64::try_from(self.threshold).unwrap_or(i64::MAX);
+        let mut remaining = threshold;
         for sub in &self.sub_policies {
             let Some(policy) = &sub.policy else { continue };
             if policy.evaluate_identities(identities).is_ok() {
-                satisfied += 1;
-                if satisfied >= self.threshold {
+                remaining -= 1;
+                if remaining == 0 {
                     return Ok(());
                 }
             }
         }
+        if remaining == 0 {
+            return Ok(());
+        }
         Err(PolicyError::ImplicitMetaNotSatisfied {
-            satisfied,
+            satisfied: usize::try_from(threshold - remaining).unwrap_or(usize::MAX),
             threshold: self.threshold,
             sub_policy: self.sub_policy_name.clone(),
         })

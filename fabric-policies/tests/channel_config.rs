@@ -249,13 +249,21 @@ fn orgs_without_the_sub_policy_count_but_never_satisfy() {
 }
 
 #[test]
-fn unknown_implicit_meta_rule_has_threshold_zero() {
-    // Fabric computes no threshold for a rule outside ANY/ALL/MAJORITY, leaving 0.
+fn unknown_implicit_meta_rule_counts_down_from_zero_like_fabric() {
+    // Fabric computes no threshold for a rule outside ANY/ALL/MAJORITY, leaving 0, and counts
+    // down from it: the policy holds only while no sub-policy is satisfied.
+    let msp = msp(4);
     let manager = PolicyManager::from_channel_group(&channel(4, &[], 7)).unwrap();
-    assert!(manager
-        .get_policy("Application/Endorsement")
-        .evaluate_signed_data(&[], &msp(4))
-        .is_ok());
+    let endorsement = manager.get_policy("Application/Endorsement");
+    assert!(endorsement.evaluate_signed_data(&[], &msp).is_ok());
+    assert_eq!(
+        endorsement.evaluate_signed_data(&signed(&signatures(&[0])), &msp),
+        requires(1, 0)
+    );
+    assert_eq!(
+        endorsement.evaluate_signed_data(&signed(&signatures(&[0, 1, 2])), &msp),
+        requires(3, 0)
+    );
 }
 
 #[test]
