@@ -430,10 +430,12 @@ fn check_name_strings(name: &X509Name<'_>) -> Result<(), String> {
                 .then_some("invalid NumericString"),
             Tag::BmpString => (data.len() % 2 != 0).then_some("invalid BMPString"),
             Tag::T61String => None,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "x509: invalid RDNSequence: invalid attribute value: unsupported string type: {}",
                 other.0
-            )),
+            ))
+            }
         };
         if let Some(problem) = problem {
             return Err(format!(

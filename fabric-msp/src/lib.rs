@@ -26,10 +26,14 @@
 //! # Deserialisation (spec 7.1)
 //!
 //! `id_bytes` is decoded with Go `pem.Decode` semantics ([`pem`]), parsed as X.509 with Go's
-//! extra rejections ([`Certificate`]), then **sanitised**: an ECDSA-signed certificate must have
-//! exactly one validation chain *at deserialisation time*, and its signature is made low-S under
-//! the issuer's curve; the certificate is re-assembled only when that changed the signature (TBS
-//! and algorithm identifier verbatim). The identity ID is hex(SHA-256(sanitised DER)).
+//! extra rejections ([`Certificate`]), then **sanitised** as Fabric's current `sanitizeCert`
+//! does (msp/mspimpl.go at the spec's snapshot; spec 7.1 describes an older version): a CA
+//! certificate that verifies under its own key is made low-S against itself and must then
+//! validate with a root pool holding only that sanitised copy; any other ECDSA-signed
+//! certificate must have exactly one validation chain of length at least 2 *at deserialisation
+//! time* and is made low-S under its direct issuer. The certificate is re-assembled only when
+//! that changed the signature (TBS and algorithm identifier verbatim). The identity ID is
+//! hex(SHA-256(sanitised DER)).
 //!
 //! # Go `crypto/x509` behaviour reproduced (spec 7.3 step 3, 7.8)
 //!

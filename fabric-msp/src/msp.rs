@@ -500,7 +500,15 @@ impl Msp {
 
     /// Go's `Verify` + "exactly one chain" + Fabric's legacy name-constraint rule.
     pub(crate) fn unique_chain(&self, cert: &Certificate) -> Result<Issuers, String> {
-        let mut chains = chain::verify(cert, &self.opts, self.backend)
+        self.unique_chain_with(cert, &self.opts)
+    }
+
+    fn unique_chain_with(
+        &self,
+        cert: &Certificate,
+        opts: &VerifyOptions,
+    ) -> Result<Issuers, String> {
+        let mut chains = chain::verify(cert, opts, self.backend)
             .map_err(|e| format!("the supplied identity is not valid: {e}"))?;
         if chains.len() != 1 {
             return Err(format!(
@@ -513,26 +521,34 @@ impl Msp {
         Ok(issuers)
     }
 
-    /// Fabric's `sanitizeCert`: for ECDSA-signed certificates a unique chain is required and
-    /// the signature is made low-S under the issuer's curve. Returns the chain when computed.
+    /// Fabric's `sanitizeCert` (msp/mspimpl.go at the spec's snapshot, which is newer than
+    /// spec 7.1's description): an ECDSA-signed certificate that is a CA and verifies under its
+    /// own key is sanitised against itself and then validated with a root pool holding only
+    /// the sanitised copy; any other ECDSA-signed certificate needs a unique chain of length
+    /// at least 2 and is sanitised under its direct issuer. Returns the issuers when computed.
     fn sanitize(&self, cert: Certificate) -> Result<(Certificate, Option<Issuers>), String> {
         if !cert.signature_algorithm().is_ecdsa() {
             return Ok((cert, None));
         }
+        if cert.is_ca() && chain::check_signature_from(&cert, &cert, self.backend).is_ok() {
+            let own_key = cert.clone();
+            let sanitised = sanitize::sanitize_with_issuer(cert, &own_key)?;
+            let mut opts = VerifyOptions {
+                roots: chain::CertPool::default(),
+                intermediates: self.opts.intermediates.clone(),
+            };
+            opts.roots.add(Arc::new(sanitised.clone()));
+            let issuers = self.unique_chain_with(&sanitised, &opts)?;
+            return Ok((sanitised, Some(issuers)));
+        }
         let issuers = self.unique_chain(&cert)?;
-        let sanitised = match issuers.first() {
-            Some(parent) => sanitize::sanitize_with_issuer(cert, parent)?,
-            None if cert.is_ca() => {
-                let parent = cert.clone();
-                sanitize::sanitize_with_issuer(cert, &parent)?
-            }
-            None => {
-                return Err(
-                    "a certificate that is not a CA is configured as a root; it has no issuer to sanitise against"
-                        .into(),
-                )
-            }
+        let Some(parent) = issuers.first() else {
+            return Err(format!(
+                "failed to traverse certificate verification chain for leaf or intermediate certificate, with subject CN={}",
+                cert.common_name()
+            ));
         };
+        let sanitised = sanitize::sanitize_with_issuer(cert, parent)?;
         Ok((sanitised, Some(issuers)))
     }
 

@@ -792,7 +792,11 @@ fn certificate_with_ou(ou: rcgen::DnValue) -> Vec<u8> {
     params
         .distinguished_name
         .push(rcgen::DnType::OrganizationalUnitName, ou);
-    params.self_signed(&key).expect("certificate").der().to_vec()
+    params
+        .self_signed(&key)
+        .expect("certificate")
+        .der()
+        .to_vec()
 }
 
 #[test]
