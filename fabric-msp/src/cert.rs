@@ -485,16 +485,19 @@ fn attribute_string(attr: &x509_parser::x509::AttributeTypeAndValue<'_>) -> Opti
     let any = attr.attr_value();
     let data = any.data;
     match any.tag() {
-        Tag::T61String => Some(String::from_utf8_lossy(data).into_owned()),
+        // Go decodes the defunct T.61 encoding as ISO 8859-1 (Latin-1).
+        Tag::T61String => Some(data.iter().map(|&b| char::from(b)).collect()),
+        // Go strips one trailing NUL code unit and replaces invalid surrogates.
         Tag::BmpString => {
             if data.len() % 2 != 0 {
                 return None;
             }
+            let data = data.strip_suffix(&[0, 0]).unwrap_or(data);
             let units: Vec<u16> = data
                 .chunks_exact(2)
                 .map(|c| u16::from_be_bytes([c[0], c[1]]))
                 .collect();
-            String::from_utf16(&units).ok()
+            Some(String::from_utf16_lossy(&units))
         }
         _ => None,
     }
