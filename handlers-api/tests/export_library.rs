@@ -101,6 +101,8 @@ fn both_factories_work_through_the_library() {
         identity_deserializer: std::sync::Arc::new(NoIdentities),
         policy_evaluator: std::sync::Arc::new(NoPolicies),
         state_fetcher: std::sync::Arc::new(NoState),
+        capabilities: None,
+        collection_resources: None,
     })
     .expect("init");
     let envs: [&[u8]; 2] = [b"a", b"b"];

@@ -11,9 +11,9 @@ use abi_stable::prefix_type::{PrefixRef, PrefixTypeTrait};
 use abi_stable::std_types::{RSlice, RStr};
 use abi_stable::StableAbi;
 use handlers_api::ffi::validation::{
-    deps_to_ffi, factory_to_ffi, FfiBlock, FfiIdentityDeserializerBox, FfiPolicyEvaluatorBox,
-    FfiValidationDepsRef, FfiValidationDeps_Prefix, FfiValidationOutcome,
-    FfiValidationStateFetcherBox,
+    deps_to_ffi, factory_to_ffi, FfiBlock, FfiCapabilitiesBox, FfiCollectionResourcesBox,
+    FfiIdentityDeserializerBox, FfiPolicyEvaluatorBox, FfiValidationDepsRef,
+    FfiValidationDeps_Prefix, FfiValidationOutcome, FfiValidationStateFetcherBox,
 };
 use handlers_api::validation::{
     BlockView, Context, Dependencies, Identity, IdentityDeserializer, IdentityError, InitError,
@@ -34,8 +34,12 @@ pub struct DepsV2 {
     /// As today.
     #[sabi(last_prefix_field)]
     pub state_fetcher: &'static FfiValidationStateFetcherBox,
+    /// As today.
+    pub capabilities: Option<&'static FfiCapabilitiesBox>,
+    /// As today.
+    pub collection_resources: Option<&'static FfiCollectionResourcesBox>,
     /// The appended field.
-    pub capabilities: u64,
+    pub future_flags: u64,
 }
 
 struct Msp;
@@ -65,6 +69,8 @@ fn plain_deps() -> Dependencies {
         identity_deserializer: Arc::new(Msp),
         policy_evaluator: Arc::new(Pol),
         state_fetcher: Arc::new(St),
+        capabilities: None,
+        collection_resources: None,
     }
 }
 
@@ -118,10 +124,12 @@ fn older_plugin_accepts_newer_dependency_struct() {
         identity_deserializer: v1.identity_deserializer(),
         policy_evaluator: v1.policy_evaluator(),
         state_fetcher: v1.state_fetcher(),
-        capabilities: 0b101,
+        capabilities: None,
+        collection_resources: None,
+        future_flags: 0b101,
     }
     .leak_into_prefix();
-    assert_eq!(v2.capabilities(), Some(0b101));
+    assert_eq!(v2.future_flags(), Some(0b101));
 
     // What crosses the boundary is a pointer; the older plugin reads it with its own type.
     // SAFETY: DepsV2 starts with exactly FfiValidationDeps's prefix fields.
@@ -161,9 +169,9 @@ fn older_plugin_accepts_newer_dependency_struct() {
 fn newer_reader_sees_appended_field_as_absent_in_older_struct() {
     let v1 = deps_to_ffi(plain_deps());
     // SAFETY: a v2 reader of a v1 struct: the prefix is identical and abi_stable's accessor
-    // checks the field count recorded with the struct before reading `capabilities`.
+    // checks the field count recorded with the struct before reading `future_flags`.
     let as_v2 = DepsV2Ref(unsafe { v1.0.cast() });
-    assert_eq!(as_v2.capabilities(), None);
+    assert_eq!(as_v2.future_flags(), None);
     assert!(as_v2
         .identity_deserializer()
         .deserialize_identity(RSlice::from_slice(b"xy"))

@@ -388,6 +388,8 @@ fn host_deps() -> (Dependencies, Host) {
         identity_deserializer: Arc::new(FakeDeserializer),
         policy_evaluator: evaluator.clone(),
         state_fetcher: state.clone(),
+        capabilities: None,
+        collection_resources: None,
     };
     (deps, Host { evaluator, state })
 }

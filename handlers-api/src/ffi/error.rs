@@ -4,7 +4,7 @@ use abi_stable::std_types::RString;
 use abi_stable::StableAbi;
 
 use crate::endorsement::EndorsementError;
-use crate::validation::{IdentityError, InitError, PolicyError, StateError};
+use crate::validation::{CollectionInfoError, IdentityError, InitError, PolicyError, StateError};
 
 /// An error crossing the boundary: a numeric `kind` (see the `KIND_*` constants; unknown kinds
 /// from a newer peer map to the "other/provider" variant), a message and, for state errors,
@@ -46,6 +46,10 @@ pub const KIND_COLL_CONFIG_NOT_DEFINED: u32 = 30;
 pub const KIND_INVALID_COLL_NAME: u32 = 31;
 /// A ledger query failed.
 pub const KIND_LEDGER: u32 = 32;
+/// `CollectionResources`: unexpected error (execution failure).
+pub const KIND_COLLECTION_UNEXPECTED: u32 = 40;
+/// `CollectionResources`: validation error (invalid transaction).
+pub const KIND_COLLECTION_VALIDATION: u32 = 41;
 
 impl FfiError {
     /// An error of `kind` with `message` and no namespace/collection.
@@ -182,6 +186,25 @@ impl From<FfiError> for EndorsementError {
             KIND_MISSING_DEPENDENCY => EndorsementError::MissingDependency(err.message_string()),
             KIND_PANIC => EndorsementError::Panicked(err.message_string()),
             _ => EndorsementError::Failed(err.message_string()),
+        }
+    }
+}
+
+impl From<CollectionInfoError> for FfiError {
+    fn from(err: CollectionInfoError) -> Self {
+        match err {
+            CollectionInfoError::Unexpected(m) => FfiError::new(KIND_COLLECTION_UNEXPECTED, m),
+            CollectionInfoError::Validation(m) => FfiError::new(KIND_COLLECTION_VALIDATION, m),
+        }
+    }
+}
+
+impl From<FfiError> for CollectionInfoError {
+    /// Every kind but `KIND_COLLECTION_VALIDATION` (including a host panic) is unexpected.
+    fn from(err: FfiError) -> Self {
+        match err.kind {
+            KIND_COLLECTION_VALIDATION => CollectionInfoError::Validation(err.message_string()),
+            _ => CollectionInfoError::Unexpected(err.message_string()),
         }
     }
 }

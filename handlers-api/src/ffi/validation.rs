@@ -12,16 +12,17 @@ use std::sync::Arc;
 use abi_stable::prefix_type::PrefixTypeTrait;
 use abi_stable::sabi_trait;
 use abi_stable::sabi_trait::TD_Opaque;
+use abi_stable::sabi_types::RMut;
 use abi_stable::std_types::{RBox, ROption, RResult, RSlice, RStr, RString, RVec};
 use abi_stable::StableAbi;
 
 use super::error::{FfiError, KIND_PANIC};
 use super::panic_guard::guard;
 use crate::validation::{
-    BlockView, Context, Dependencies, Identity, IdentityDeserializer, IdentityError,
-    IdentityIdentifier, InitError, Kv, KvIterator, Plugin, PluginFactory, PolicyError,
-    PolicyEvaluator, SerializedPolicy, SignedData, State, StateError, StateFetcher,
-    ValidationError,
+    ApplicationCapabilities, BlockView, Capabilities, CollectionInfoError, CollectionResources,
+    Context, Dependencies, Identity, IdentityDeserializer, IdentityError, IdentityIdentifier,
+    InitError, Kv, KvIterator, Plugin, PluginFactory, PolicyError, PolicyEvaluator,
+    SerializedPolicy, SignedData, State, StateError, StateFetcher, ValidationError,
 };
 
 /// The outcome of one `validate` call as it crosses the boundary.
@@ -197,8 +198,44 @@ pub trait FfiValidationStateFetcher: Send + Sync {
 /// An owned [`FfiValidationStateFetcher`] object.
 pub type FfiValidationStateFetcherBox = FfiValidationStateFetcher_TO<'static, RBox<()>>;
 
+/// A validation [`State`] lent by the plugin for the duration of one host call (used by
+/// [`FfiCollectionResources`]).
+pub type FfiValidationStateMut<'a> = FfiValidationState_TO<'a, RMut<'a, ()>>;
+
+/// [`Capabilities`] across the boundary.
+#[sabi_trait]
+pub trait FfiCapabilities: Send + Sync {
+    /// See [`Capabilities::supported`].
+    fn supported(&self) -> RResult<(), FfiError>;
+    /// See [`Capabilities::application`], as [`ApplicationCapabilities::to_bits`].
+    #[sabi(last_prefix_field)]
+    fn application_bits(&self) -> RResult<u64, FfiError>;
+}
+
+/// An owned [`FfiCapabilities`] object.
+pub type FfiCapabilitiesBox = FfiCapabilities_TO<'static, RBox<()>>;
+
+/// [`CollectionResources`] across the boundary; the plugin lends its state for the call.
+#[sabi_trait]
+pub trait FfiCollectionResources: Send + Sync {
+    /// See [`CollectionResources::collection_validation_info`]; errors carry
+    /// `KIND_COLLECTION_UNEXPECTED` or `KIND_COLLECTION_VALIDATION`.
+    #[sabi(last_prefix_field)]
+    fn collection_validation_info(
+        &self,
+        chaincode: RStr<'_>,
+        collection: RStr<'_>,
+        state: FfiValidationStateMut<'_>,
+    ) -> RResult<RVec<u8>, FfiError>;
+}
+
+/// An owned [`FfiCollectionResources`] object.
+pub type FfiCollectionResourcesBox = FfiCollectionResources_TO<'static, RBox<()>>;
+
 /// The validation dependencies across the boundary: a prefix type, so later versions append
-/// fields after `state_fetcher` and an older plugin still loads.
+/// fields after the last one and an older plugin still loads. The fields after
+/// `state_fetcher` were appended (a plugin reading a struct from an older host sees them as
+/// absent); each is also `None` when the host has no such dependency.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = FfiValidationDepsRef)))]
@@ -211,6 +248,10 @@ pub struct FfiValidationDeps {
     /// See [`Dependencies::state_fetcher`].
     #[sabi(last_prefix_field)]
     pub state_fetcher: &'static FfiValidationStateFetcherBox,
+    /// See [`Dependencies::capabilities`] (appended).
+    pub capabilities: Option<&'static FfiCapabilitiesBox>,
+    /// See [`Dependencies::collection_resources`] (appended).
+    pub collection_resources: Option<&'static FfiCollectionResourcesBox>,
 }
 
 /// A validation plugin instance across the boundary.
@@ -491,12 +532,128 @@ pub fn deps_to_ffi(deps: Dependencies) -> FfiValidationDepsRef {
     let state_fetcher: &'static FfiValidationStateFetcherBox = Box::leak(Box::new(
         FfiValidationStateFetcher_TO::from_value(HostStateFetcher(deps.state_fetcher), TD_Opaque),
     ));
+    let capabilities: Option<&'static FfiCapabilitiesBox> = deps.capabilities.map(|c| {
+        &*Box::leak(Box::new(FfiCapabilities_TO::from_value(
+            HostCapabilities(c),
+            TD_Opaque,
+        )))
+    });
+    let collection_resources: Option<&'static FfiCollectionResourcesBox> =
+        deps.collection_resources.map(|c| {
+            &*Box::leak(Box::new(FfiCollectionResources_TO::from_value(
+                HostCollectionResources(c),
+                TD_Opaque,
+            )))
+        });
     FfiValidationDeps {
         identity_deserializer,
         policy_evaluator,
         state_fetcher,
+        capabilities,
+        collection_resources,
     }
     .leak_into_prefix()
+}
+
+struct HostCapabilities(Arc<dyn Capabilities>);
+
+impl FfiCapabilities for HostCapabilities {
+    fn supported(&self) -> RResult<(), FfiError> {
+        host_call("host capabilities", "supported", || {
+            self.0
+                .supported()
+                .map_err(|m| FfiError::new(super::error::KIND_OTHER, m))
+        })
+    }
+    fn application_bits(&self) -> RResult<u64, FfiError> {
+        host_call("host capabilities", "application", || {
+            Ok::<_, FfiError>(self.0.application().to_bits())
+        })
+    }
+}
+
+struct HostCollectionResources(Arc<dyn CollectionResources>);
+
+impl FfiCollectionResources for HostCollectionResources {
+    fn collection_validation_info(
+        &self,
+        chaincode: RStr<'_>,
+        collection: RStr<'_>,
+        state: FfiValidationStateMut<'_>,
+    ) -> RResult<RVec<u8>, FfiError> {
+        host_call(
+            "host collection resources",
+            "collection_validation_info",
+            || {
+                let mut lent = LentState(state);
+                self.0
+                    .collection_validation_info(chaincode.as_str(), collection.as_str(), &mut lent)
+                    .map(RVec::from)
+            },
+        )
+    }
+}
+
+/// The plugin's state as the host's `CollectionResources` sees it during one call. `done` is
+/// the plugin's business (it owns the state), so it is not forwarded.
+struct LentState<'a>(FfiValidationStateMut<'a>);
+
+impl State for LentState<'_> {
+    fn get_state_multiple_keys(
+        &self,
+        namespace: &str,
+        keys: &[&str],
+    ) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+        let keys = rkeys(keys);
+        self.0
+            .get_state_multiple_keys(RStr::from_str(namespace), RSlice::from_slice(&keys))
+            .into_result()
+            .map(from_rvalues)
+            .map_err(Into::into)
+    }
+    fn get_state_range_scan_iterator(
+        &self,
+        namespace: &str,
+        start: &str,
+        end: &str,
+    ) -> Result<KvIterator, StateError> {
+        match self.0.get_state_range_scan_iterator(
+            RStr::from_str(namespace),
+            RStr::from_str(start),
+            RStr::from_str(end),
+        ) {
+            RResult::ROk(it) => Ok(Box::new(ImportedKvIterator(it))),
+            RResult::RErr(e) => Err(e.into()),
+        }
+    }
+    fn get_state_metadata(
+        &self,
+        namespace: &str,
+        key: &str,
+    ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
+        self.0
+            .get_state_metadata(RStr::from_str(namespace), RStr::from_str(key))
+            .into_result()
+            .map(from_rmetadata)
+            .map_err(Into::into)
+    }
+    fn get_private_data_metadata_by_hash(
+        &self,
+        namespace: &str,
+        collection: &str,
+        key_hash: &[u8],
+    ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
+        self.0
+            .get_private_data_metadata_by_hash(
+                RStr::from_str(namespace),
+                RStr::from_str(collection),
+                RSlice::from_slice(key_hash),
+            )
+            .into_result()
+            .map(from_rmetadata)
+            .map_err(Into::into)
+    }
+    fn done(&self) {}
 }
 
 // ------------------------------------------------------------------------------------------
@@ -656,12 +813,120 @@ impl StateFetcher for ImportedStateFetcher {
     }
 }
 
-/// Converts the FFI dependencies received by a plugin into the plain struct.
+struct ImportedCapabilities(&'static FfiCapabilitiesBox);
+
+impl Capabilities for ImportedCapabilities {
+    fn supported(&self) -> Result<(), String> {
+        self.0
+            .supported()
+            .into_result()
+            .map_err(|e| e.message.into_string())
+    }
+    fn application(&self) -> ApplicationCapabilities {
+        ApplicationCapabilities::from_bits(expect_host(self.0.application_bits()))
+    }
+}
+
+struct ImportedCollectionResources(&'static FfiCollectionResourcesBox);
+
+impl CollectionResources for ImportedCollectionResources {
+    fn collection_validation_info(
+        &self,
+        chaincode: &str,
+        collection: &str,
+        state: &mut dyn State,
+    ) -> Result<Vec<u8>, CollectionInfoError> {
+        let mut lent = PluginState(state);
+        self.0
+            .collection_validation_info(
+                RStr::from_str(chaincode),
+                RStr::from_str(collection),
+                FfiValidationState_TO::from_ptr(&mut lent, TD_Opaque),
+            )
+            .into_result()
+            .map(RVec::into_vec)
+            .map_err(Into::into)
+    }
+}
+
+/// The plugin's state lent to the host for one `collection_validation_info` call; calls back
+/// into it run under the panic guard like every other host-to-plugin call.
+struct PluginState<'a>(&'a mut dyn State);
+
+const PLUGIN_STATE: &str = "plugin-lent validation state";
+
+impl FfiValidationState for PluginState<'_> {
+    fn get_state_multiple_keys(
+        &self,
+        namespace: RStr<'_>,
+        keys: RSlice<'_, RStr<'_>>,
+    ) -> RResult<RVec<ROption<RVec<u8>>>, FfiError> {
+        host_call(PLUGIN_STATE, "get_state_multiple_keys", || {
+            self.0
+                .get_state_multiple_keys(namespace.as_str(), &str_keys(keys))
+                .map(to_rvalues)
+        })
+    }
+    fn get_state_range_scan_iterator(
+        &self,
+        namespace: RStr<'_>,
+        start: RStr<'_>,
+        end: RStr<'_>,
+    ) -> RResult<FfiKvIteratorBox, FfiError> {
+        host_call(PLUGIN_STATE, "get_state_range_scan_iterator", || {
+            self.0
+                .get_state_range_scan_iterator(namespace.as_str(), start.as_str(), end.as_str())
+                .map(|it| FfiKvIterator_TO::from_value(HostKvIterator(it), TD_Opaque))
+        })
+    }
+    fn get_state_metadata(
+        &self,
+        namespace: RStr<'_>,
+        key: RStr<'_>,
+    ) -> RResult<RVec<FfiMetadataEntry>, FfiError> {
+        host_call(PLUGIN_STATE, "get_state_metadata", || {
+            self.0
+                .get_state_metadata(namespace.as_str(), key.as_str())
+                .map(to_rmetadata)
+        })
+    }
+    fn get_private_data_metadata_by_hash(
+        &self,
+        namespace: RStr<'_>,
+        collection: RStr<'_>,
+        key_hash: RSlice<'_, u8>,
+    ) -> RResult<RVec<FfiMetadataEntry>, FfiError> {
+        host_call(PLUGIN_STATE, "get_private_data_metadata_by_hash", || {
+            self.0
+                .get_private_data_metadata_by_hash(
+                    namespace.as_str(),
+                    collection.as_str(),
+                    key_hash.as_slice(),
+                )
+                .map(to_rmetadata)
+        })
+    }
+    fn done(&self) -> RResult<(), FfiError> {
+        // The plugin owns the state and releases it itself after the call.
+        RResult::ROk(())
+    }
+}
+
+/// Converts the FFI dependencies received by a plugin into the plain struct. The appended
+/// fields are `None` when the host's struct predates them or the host did not provide them.
 pub fn deps_from_ffi(deps: FfiValidationDepsRef) -> Dependencies {
     Dependencies {
         identity_deserializer: Arc::new(ImportedIdentityDeserializer(deps.identity_deserializer())),
         policy_evaluator: Arc::new(ImportedPolicyEvaluator(deps.policy_evaluator())),
         state_fetcher: Arc::new(ImportedStateFetcher(deps.state_fetcher())),
+        capabilities: deps
+            .capabilities()
+            .flatten()
+            .map(|c| Arc::new(ImportedCapabilities(c)) as Arc<dyn Capabilities>),
+        collection_resources: deps
+            .collection_resources()
+            .flatten()
+            .map(|c| Arc::new(ImportedCollectionResources(c)) as Arc<dyn CollectionResources>),
     }
 }
 

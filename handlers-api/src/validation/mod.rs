@@ -4,6 +4,8 @@
 //! A plugin never sees abi_stable types; the [`crate::ffi`] layer adapts these traits to the
 //! stable ABI in both directions.
 
+pub mod capabilities;
+pub mod collections;
 pub mod identities;
 pub mod policies;
 pub mod state;
@@ -12,6 +14,8 @@ use std::sync::Arc;
 
 use abi_stable::std_types::RSlice;
 
+pub use capabilities::{ApplicationCapabilities, Capabilities};
+pub use collections::{CollectionInfoError, CollectionResources};
 pub use identities::{Identity, IdentityDeserializer, IdentityError, IdentityIdentifier};
 pub use policies::{PolicyError, PolicyEvaluator, SignedData};
 pub use state::{Kv, KvIterator, State, StateError, StateFetcher};
@@ -184,7 +188,9 @@ impl<'a> Context<'a> {
 
 /// The dependencies a host passes to [`Plugin::init`], typed (not Fabric's list of `any`).
 ///
-/// Fabric's `Capabilities` and `CollectionResources` are not part of this version yet.
+/// The first three are always present. `capabilities` and `collection_resources` were
+/// appended later (Fabric passes them too); they are `None` when the host (or, across the FFI,
+/// an older host) does not provide them, and a plugin that needs one fails its `init`.
 #[derive(Clone)]
 pub struct Dependencies {
     /// Deserialises identities with the channel's MSP manager.
@@ -193,6 +199,42 @@ pub struct Dependencies {
     pub policy_evaluator: Arc<dyn PolicyEvaluator>,
     /// Opens views of the committed world state.
     pub state_fetcher: Arc<dyn StateFetcher>,
+    /// The channel's application capabilities (Fabric's `Capabilities`).
+    pub capabilities: Option<Arc<dyn Capabilities>>,
+    /// Collection-level endorsement policies (Fabric's `CollectionResources`).
+    pub collection_resources: Option<Arc<dyn CollectionResources>>,
+}
+
+impl Dependencies {
+    /// The three base dependencies, without capabilities or collection resources.
+    pub fn new(
+        identity_deserializer: Arc<dyn IdentityDeserializer>,
+        policy_evaluator: Arc<dyn PolicyEvaluator>,
+        state_fetcher: Arc<dyn StateFetcher>,
+    ) -> Self {
+        Dependencies {
+            identity_deserializer,
+            policy_evaluator,
+            state_fetcher,
+            capabilities: None,
+            collection_resources: None,
+        }
+    }
+
+    /// The same dependencies with `capabilities` set.
+    pub fn with_capabilities(mut self, capabilities: Arc<dyn Capabilities>) -> Self {
+        self.capabilities = Some(capabilities);
+        self
+    }
+
+    /// The same dependencies with `collection_resources` set.
+    pub fn with_collection_resources(
+        mut self,
+        collection_resources: Arc<dyn CollectionResources>,
+    ) -> Self {
+        self.collection_resources = Some(collection_resources);
+        self
+    }
 }
 
 impl std::fmt::Debug for Dependencies {
