@@ -1,0 +1,229 @@
+//! Per-block bookkeeping of the intra-block key-level dependency protocol (spec 4.5), made
+//! deterministic (spec 11.4).
+//!
+//! For the block being validated the manager records, for every transaction up to the highest
+//! position requested so far, which (namespace, collection, key) metadata it writes, and the
+//! per-namespace validation result of every transaction once known. See the crate
+//! documentation for the protocol as a whole.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use handlers_api::validation::BlockView;
+
+use crate::artifacts::dependency_rwset;
+use crate::error::V20Error;
+use crate::rwset;
+
+/// A key whose validation parameter may change: namespace, collection (`""` = public) and the
+/// key (public: the key's bytes; private: the key hash).
+pub type VpKey = (String, String, Vec<u8>);
+
+/// One transaction's result for one namespace.
+#[derive(Debug, Clone)]
+pub enum Slot {
+    /// Somebody is computing it.
+    InProgress,
+    /// Known (valid, or a policy error). Execution failures are never stored.
+    Done(Result<(), V20Error>),
+}
+
+/// The state of one block.
+#[derive(Debug)]
+pub struct BlockMemo {
+    /// The block number.
+    pub number: u64,
+    /// How many leading transactions had their dependencies extracted.
+    extracted: usize,
+    /// Which transactions write the metadata of each key.
+    updaters: HashMap<VpKey, BTreeSet<usize>>,
+    /// Results per (transaction, namespace, chaincode policy): a host calling again with
+    /// other policy bytes gets a fresh computation, never a result made under another policy.
+    results: BTreeMap<(usize, String, Vec<u8>), Slot>,
+}
+
+impl BlockMemo {
+    fn new(number: u64) -> Self {
+        BlockMemo {
+            number,
+            extracted: 0,
+            updaters: HashMap::new(),
+            results: BTreeMap::new(),
+        }
+    }
+
+    /// The transactions before `tx` that write the metadata of `key`, ascending.
+    pub fn updaters_before(&self, key: &VpKey, tx: usize) -> Vec<usize> {
+        self.updaters
+            .get(key)
+            .map(|s| s.range(..tx).copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The slot of (`tx`, `namespace`) under chaincode policy `policy`.
+    pub fn slot(&self, tx: usize, namespace: &str, policy: &[u8]) -> Option<&Slot> {
+        self.results
+            .get(&(tx, namespace.to_owned(), policy.to_vec()))
+    }
+}
+
+/// The dependency manager of one plugin instance.
+#[derive(Debug, Default)]
+pub struct DependencyManager {
+    memo: Mutex<Option<BlockMemo>>,
+    changed: Condvar,
+}
+
+impl DependencyManager {
+    /// Locks the per-block state.
+    ///
+    /// # Errors
+    ///
+    /// An execution failure when a thread panicked while holding the lock.
+    pub fn lock(&self) -> Result<MutexGuard<'_, Option<BlockMemo>>, V20Error> {
+        self.memo
+            .lock()
+            .map_err(|_| V20Error::Execution("key-level dependency state poisoned".into()))
+    }
+
+    /// Waits until some slot changes.
+    ///
+    /// # Errors
+    ///
+    /// As [`DependencyManager::lock`].
+    pub fn wait<'a>(
+        &self,
+        guard: MutexGuard<'a, Option<BlockMemo>>,
+    ) -> Result<MutexGuard<'a, Option<BlockMemo>>, V20Error> {
+        self.changed
+            .wait(guard)
+            .map_err(|_| V20Error::Execution("key-level dependency state poisoned".into()))
+    }
+
+    /// Fabric's `PreValidate`: switches to `block` (resetting the state when its number is
+    /// higher than the current one) and extracts the metadata-write dependencies of every
+    /// transaction at positions `0..=tx_position` not extracted yet. A transaction whose
+    /// envelope, payload, transaction, action or rwset does not parse has no dependency
+    /// (Fabric returns early without signalling for some of these; spec 11.4). All extraction
+    /// happens under the lock, so once this returns every earlier transaction counts as
+    /// "inserted".
+    ///
+    /// # Errors
+    ///
+    /// An execution failure when `block` is older than the block currently tracked (Fabric
+    /// panics: "programming error"; SB-13).
+    pub fn pre_validate(&self, block: &BlockView<'_>, tx_position: usize) -> Result<(), V20Error> {
+        let mut guard = self.lock()?;
+        let current = guard.as_ref().map(|m| m.number);
+        match current {
+            Some(n) if n > block.number() => {
+                return Err(V20Error::Execution(format!(
+                    "programming error: block with number {} validated after block with number {n}",
+                    block.number()
+                )))
+            }
+            Some(n) if n == block.number() => {}
+            _ => *guard = Some(BlockMemo::new(block.number())),
+        }
+        let Some(memo) = guard.as_mut() else {
+            // Invariant: set just above.
+            return Err(V20Error::Execution(
+                "key-level dependency state missing".into(),
+            ));
+        };
+        let upto = tx_position.saturating_add(1).min(block.len());
+        for i in memo.extracted..upto {
+            let Some(rw) = block.envelope(i).and_then(dependency_rwset) else {
+                continue;
+            };
+            let Ok(namespaces) = rwset::parse(rw) else {
+                continue;
+            };
+            for ns in &namespaces {
+                for (coll, key) in ns.metadata_keys() {
+                    memo.updaters
+                        .entry((ns.namespace.clone(), coll.to_owned(), key.to_vec()))
+                        .or_default()
+                        .insert(i);
+                }
+            }
+        }
+        memo.extracted = memo.extracted.max(upto);
+        Ok(())
+    }
+
+    /// Claims (`tx`, `namespace`, `policy`) for computation: `Ok(true)` when the caller must
+    /// compute it, `Ok(false)` when the slot is already taken or known.
+    ///
+    /// # Errors
+    ///
+    /// As [`DependencyManager::lock`], or when the block changed underneath.
+    pub fn claim(
+        &self,
+        block: u64,
+        tx: usize,
+        namespace: &str,
+        policy: &[u8],
+    ) -> Result<bool, V20Error> {
+        let mut guard = self.lock()?;
+        let memo = current(&mut guard, block)?;
+        let key = (tx, namespace.to_owned(), policy.to_vec());
+        if memo.results.contains_key(&key) {
+            return Ok(false);
+        }
+        memo.results.insert(key, Slot::InProgress);
+        Ok(true)
+    }
+
+    /// Fabric's `PostValidate`: publishes the result of (`tx`, `namespace`, `policy`) and wakes the
+    /// waiters. An execution failure is not stored (the slot is freed, a later call computes
+    /// again), so that a transient failure is not remembered.
+    ///
+    /// # Errors
+    ///
+    /// As [`DependencyManager::lock`], or when the block changed underneath.
+    pub fn publish(
+        &self,
+        block: u64,
+        tx: usize,
+        namespace: &str,
+        policy: &[u8],
+        result: &Result<(), V20Error>,
+    ) -> Result<(), V20Error> {
+        let mut guard = self.lock()?;
+        let memo = current(&mut guard, block)?;
+        let key = (tx, namespace.to_owned(), policy.to_vec());
+        match result {
+            Err(V20Error::Execution(_)) => {
+                memo.results.remove(&key);
+            }
+            other => {
+                memo.results.insert(key, Slot::Done(other.clone()));
+            }
+        }
+        drop(guard);
+        self.changed.notify_all();
+        Ok(())
+    }
+}
+
+/// The memo of `block`, or an execution failure when another block replaced it.
+///
+/// # Errors
+///
+/// When the tracked block is not `block`.
+pub fn current<'a>(
+    guard: &'a mut MutexGuard<'_, Option<BlockMemo>>,
+    block: u64,
+) -> Result<&'a mut BlockMemo, V20Error> {
+    match guard.as_mut() {
+        Some(m) if m.number == block => Ok(m),
+        Some(m) => Err(V20Error::Execution(format!(
+            "block {block} is being validated while the key-level state tracks block {}",
+            m.number
+        ))),
+        None => Err(V20Error::Execution(format!(
+            "block {block} is being validated without key-level state"
+        ))),
+    }
+}
