@@ -1,0 +1,210 @@
+//! Per-(plugin name, channel) plugin instances, created on first use (Fabric's
+//! `plugin_endorser.go` and `plugindispatcher/plugin_validator.go`).
+//!
+//! The first call for a (plugin, channel) runs the factory's `New`, asks the caller for the
+//! dependencies, then runs `Init`; the initialised instance is cached for the life of the
+//! process. Concurrent first calls for the same key create exactly one instance (the others
+//! wait for it); calls for other keys are not blocked. A failure (dependencies, `New`, `Init`,
+//! or a panic in any of them) is returned to that call and **not** cached: the next call tries
+//! again, as Fabric does.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Display;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use handlers_api::{endorsement, validation};
+use once_cell::sync::OnceCell;
+
+/// Why no instance could be had.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InstanceError {
+    /// No factory is registered under this plugin name.
+    #[error("plugin with name {name} wasn't found")]
+    NotFound {
+        /// The plugin name asked for.
+        name: String,
+    },
+    /// The instance could not be created or initialised (not cached; the next call retries).
+    #[error("plugin with name {name} could not be used: {reason}")]
+    CouldNotBeUsed {
+        /// The plugin name.
+        name: String,
+        /// The channel the instance was for.
+        channel: String,
+        /// What failed: the dependencies, `New`, `Init` or a panic.
+        reason: String,
+    },
+}
+
+impl InstanceError {
+    /// The execution failure Fabric's validator reports for this error ("plugin with name X
+    /// couldn't be used: ..."), which halts the channel's commit.
+    pub fn to_execution_failure(&self) -> validation::ValidationError {
+        let (name, inner) = match self {
+            InstanceError::NotFound { name } => (name, self.to_string()),
+            InstanceError::CouldNotBeUsed { name, reason, .. } => (name, reason.clone()),
+        };
+        validation::ValidationError::ExecutionFailure(format!(
+            "plugin with name {name} couldn't be used: {inner}"
+        ))
+    }
+}
+
+impl From<InstanceError> for validation::ValidationError {
+    fn from(err: InstanceError) -> Self {
+        err.to_execution_failure()
+    }
+}
+
+type Slot<P> = Arc<OnceCell<Arc<P>>>;
+
+/// The cache shared by both kinds: (plugin, channel) -> once-initialised instance.
+struct InstanceCache<P: ?Sized> {
+    slots: Mutex<HashMap<(String, String), Slot<P>>>,
+}
+
+impl<P: ?Sized> InstanceCache<P> {
+    fn new() -> Self {
+        InstanceCache {
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The instance for (`name`, `channel`), running `create` if there is none yet. Only one
+    /// `create` per key runs at a time; a failed one leaves the slot empty.
+    fn get_or_create(
+        &self,
+        name: &str,
+        channel: &str,
+        create: impl FnOnce() -> Result<Arc<P>, String>,
+    ) -> Result<Arc<P>, InstanceError> {
+        let slot = {
+            // The map lock is never held while user code runs, so it cannot be poisoned by a
+            // plugin; a poisoned map is still consistent (inserts are atomic).
+            let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+            Arc::clone(
+                slots
+                    .entry((name.to_owned(), channel.to_owned()))
+                    .or_default(),
+            )
+        };
+        slot.get_or_try_init(|| {
+            // AssertUnwindSafe: after a panic the half-built instance is dropped, nothing is
+            // cached, and the failure is returned.
+            match catch_unwind(AssertUnwindSafe(create)) {
+                Ok(result) => result,
+                Err(payload) => Err(format!("panicked: {}", panic_text(payload.as_ref()))),
+            }
+        })
+        .cloned()
+        .map_err(|reason| InstanceError::CouldNotBeUsed {
+            name: name.to_owned(),
+            channel: channel.to_owned(),
+            reason,
+        })
+    }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+fn text(e: impl Display) -> String {
+    e.to_string()
+}
+
+/// Validation plugin instances per (plugin name, channel).
+pub struct ValidationInstances {
+    factories: BTreeMap<String, Arc<dyn validation::PluginFactory>>,
+    cache: InstanceCache<dyn validation::Plugin>,
+}
+
+impl ValidationInstances {
+    /// Instances of the plugins made by `factories` (plugin name -> factory), e.g.
+    /// [`crate::Registry::validation_factories`].
+    pub fn new(factories: BTreeMap<String, Arc<dyn validation::PluginFactory>>) -> Self {
+        ValidationInstances {
+            factories,
+            cache: InstanceCache::new(),
+        }
+    }
+
+    /// The initialised instance of plugin `name` for `channel`; on first use `New`, then
+    /// `deps()`, then `Init`.
+    ///
+    /// # Errors
+    ///
+    /// [`InstanceError::NotFound`] for an unknown plugin name; [`InstanceError::CouldNotBeUsed`]
+    /// when `deps`, `New` or `Init` fails or panics (nothing is cached; the next call retries).
+    /// [`InstanceError::to_execution_failure`] gives Fabric's validation error.
+    pub fn get(
+        &self,
+        name: &str,
+        channel: &str,
+        deps: impl FnOnce() -> Result<validation::Dependencies, String>,
+    ) -> Result<Arc<dyn validation::Plugin>, InstanceError> {
+        let factory = self
+            .factories
+            .get(name)
+            .ok_or_else(|| InstanceError::NotFound {
+                name: name.to_owned(),
+            })?;
+        self.cache.get_or_create(name, channel, || {
+            let mut plugin = factory.new().map_err(text)?;
+            plugin.init(deps()?).map_err(text)?;
+            Ok(Arc::from(plugin))
+        })
+    }
+}
+
+/// Endorsement plugin instances per (plugin name, channel); the channel may be empty (an
+/// instance not bound to a channel, Fabric's PE-4).
+pub struct EndorsementInstances {
+    factories: BTreeMap<String, Arc<dyn endorsement::PluginFactory>>,
+    cache: InstanceCache<dyn endorsement::Plugin>,
+}
+
+impl EndorsementInstances {
+    /// Instances of the plugins made by `factories` (plugin name -> factory), e.g.
+    /// [`crate::Registry::endorsement_factories`].
+    pub fn new(factories: BTreeMap<String, Arc<dyn endorsement::PluginFactory>>) -> Self {
+        EndorsementInstances {
+            factories,
+            cache: InstanceCache::new(),
+        }
+    }
+
+    /// The initialised instance of plugin `name` for `channel`; on first use `New`, then
+    /// `deps()`, then `Init`.
+    ///
+    /// # Errors
+    ///
+    /// [`InstanceError::NotFound`] for an unknown plugin name; [`InstanceError::CouldNotBeUsed`]
+    /// when `deps`, `New` or `Init` fails or panics (nothing is cached; the next call retries).
+    pub fn get(
+        &self,
+        name: &str,
+        channel: &str,
+        deps: impl FnOnce() -> Result<endorsement::Dependencies, String>,
+    ) -> Result<Arc<dyn endorsement::Plugin>, InstanceError> {
+        let factory = self
+            .factories
+            .get(name)
+            .ok_or_else(|| InstanceError::NotFound {
+                name: name.to_owned(),
+            })?;
+        self.cache.get_or_create(name, channel, || {
+            let mut plugin = factory.new().map_err(text)?;
+            plugin.init(deps()?).map_err(text)?;
+            Ok(Arc::from(plugin))
+        })
+    }
+}
