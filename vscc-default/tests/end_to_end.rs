@@ -267,3 +267,99 @@ fn end_to_end_key_level_and_collection_policies_through_ffi() {
     }
     assert!(*w.evaluator.calls.lock().unwrap() > 0);
 }
+
+/// A testgen identity as the peer's signing identity for escc-default.
+struct PeerSigner(fabric_testgen::msp::Identity);
+
+impl handlers_api::endorsement::SigningIdentity for PeerSigner {
+    fn serialize(&self) -> Result<Vec<u8>, handlers_api::validation::IdentityError> {
+        Ok(self.0.serialized().to_vec())
+    }
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, handlers_api::validation::IdentityError> {
+        Ok(self.0.sign(msg))
+    }
+}
+
+impl handlers_api::endorsement::SigningIdentityFetcher for PeerSigner {
+    fn signing_identity_for_request(
+        &self,
+        _signed_proposal: &[u8],
+    ) -> Result<
+        Box<dyn handlers_api::endorsement::SigningIdentity>,
+        handlers_api::validation::IdentityError,
+    > {
+        Ok(Box::new(PeerSigner(self.0.clone())))
+    }
+}
+
+/// Issue 3 acceptance: an endorsement made by escc-default verifies under Fabric's rules and
+/// passes the default validation.
+#[test]
+fn an_escc_default_endorsement_verifies_and_passes_default_validation() {
+    use fabric_msp::{Identity as _, IdentityDeserializer as _};
+    use handlers_api::endorsement::PluginFactory as _;
+
+    let w = world();
+    let peer = w.org1.identity("peer0").unwrap().clone();
+    let cc = Chaincode {
+        name: "mycc".into(),
+        version: "1.0".into(),
+    };
+    let built = build_endorser_tx(&TxRequest {
+        channel_id: "ch",
+        chaincode: &cc,
+        creator: w.org1.identity("client").unwrap(),
+        endorsers: vec![&peer],
+        args: vec![b"invoke".to_vec()],
+        rwset: public_write("a"),
+        response_payload: vec![],
+        timestamp: FrozenClock::starting_at(1_700_000_000).tick(),
+        nonce: vec![9; 24],
+        fault: Fault::None,
+    })
+    .unwrap();
+
+    // escc-default endorses the proposal response payload as the peer would.
+    let mut escc = escc_default::DefaultEndorsementFactory.new().unwrap();
+    escc.init(handlers_api::endorsement::Dependencies {
+        signing_identity_fetcher: Arc::new(PeerSigner(peer)),
+        state_fetcher: None,
+    })
+    .unwrap();
+    let prp = built.proposal_response_payload.to_vec();
+    let out = escc.endorse(&prp, &built.signed_proposal).unwrap();
+    assert_eq!(out.payload, prp, "the payload comes back unchanged");
+
+    // Fabric's rules: the endorser deserializes and validates in the channel's MSP, and the
+    // signature is low-S ECDSA over prp || endorser under its certificate.
+    let endorser = w
+        .evaluator
+        .msps
+        .deserialize_identity(&out.endorsement.endorser)
+        .unwrap();
+    endorser.validate().unwrap();
+    let signed = [prp.as_slice(), &out.endorsement.endorser].concat();
+    endorser
+        .verify(&signed, &out.endorsement.signature)
+        .unwrap();
+
+    // Signing is deterministic, so escc-default's endorsement is byte for byte the one the
+    // transaction carries; default validation accepts that transaction.
+    assert_eq!(
+        out.endorsement.endorser,
+        built.endorsements[0].endorser.to_vec()
+    );
+    assert_eq!(
+        out.endorsement.signature,
+        built.endorsements[0].signature.to_vec()
+    );
+    let (plugin, _, _) = harness(&w, true);
+    assert_eq!(
+        run(
+            &*plugin,
+            &built.envelope,
+            &app_policy(policydsl::signed_by_msp_member("Org1MSP"))
+        ),
+        Ok(())
+    );
+}
