@@ -1,0 +1,222 @@
+//! Plugins built outside this workspace. One comes from a cargo workspace of its own
+//! (`external/separate-workspace-plugin`: its own lock file, another prost major version, another
+//! opt-level) and must load and run. Another is built against a copy of `handlers-api` whose
+//! major version is 1: the loader must refuse it, naming both versions.
+//!
+//! The test builds both with cargo (into `target/external`, so the outer build is not locked).
+
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use handlers_api::validation::{
+    self, BlockView, Context, IdentityDeserializer, PolicyEvaluator, SerializedPolicy,
+    StateFetcher, ValidationError,
+};
+use loader::config::{ConfigOptions, HandlersConfig};
+use loader::registry::{Builtins, FailureReason, Registry};
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// `target/external`, beside the profile directory this test runs from.
+fn external_target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.ancestors().nth(3).unwrap();
+    target.join("external")
+}
+
+/// Builds the cdylib of `manifest` and returns its path.
+fn build(manifest: &Path, lib_name: &str) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let target_dir = external_target_dir();
+    let out = Command::new(cargo)
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "building {} failed:\n{}",
+        manifest.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = format!(
+        "{}{lib_name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    );
+    let path = target_dir.join("debug").join(file);
+    assert!(path.exists(), "{} was not built", path.display());
+    path
+}
+
+fn load(library: &Path) -> Result<Registry, loader::registry::LoadError> {
+    let dir = tempfile::tempdir().unwrap();
+    let core_yaml = dir.path().join("core.yaml");
+    std::fs::write(
+        &core_yaml,
+        format!(
+            "peer:\n  handlers:\n    validators:\n      external:\n        library: {}\n",
+            library.display()
+        ),
+    )
+    .unwrap();
+    let options = ConfigOptions {
+        env: BTreeMap::new(),
+        plugins_dir: None,
+    };
+    let config = HandlersConfig::from_file(&core_yaml, &options).unwrap();
+    Registry::load(&config, &Builtins::new())
+}
+
+struct Nothing;
+
+impl IdentityDeserializer for Nothing {
+    fn deserialize_identity(
+        &self,
+        _: &[u8],
+    ) -> Result<Box<dyn validation::Identity>, validation::IdentityError> {
+        Err(validation::IdentityError::Deserialize("not used".into()))
+    }
+}
+
+impl PolicyEvaluator for Nothing {
+    fn evaluate(
+        &self,
+        _: &[u8],
+        _: &[validation::SignedData<'_>],
+    ) -> Result<(), validation::PolicyError> {
+        Err(validation::PolicyError::NotSatisfied("not used".into()))
+    }
+}
+
+impl StateFetcher for Nothing {
+    fn fetch_state(&self) -> Result<Box<dyn validation::State>, validation::StateError> {
+        Err(validation::StateError::Ledger("not used".into()))
+    }
+}
+
+#[test]
+fn a_plugin_from_a_separate_cargo_workspace_loads_and_runs() {
+    let manifest = Path::new(REPO).join("external/separate-workspace-plugin/Cargo.toml");
+    assert!(
+        manifest.with_file_name("Cargo.lock").exists(),
+        "the separate workspace keeps its own lock file"
+    );
+    let library = build(&manifest, "separate_workspace_plugin");
+    let registry = load(&library).unwrap();
+    let mut plugin = registry
+        .validation_factory("external")
+        .unwrap()
+        .new()
+        .unwrap();
+    let nothing = Arc::new(Nothing);
+    plugin
+        .init(validation::Dependencies::new(
+            nothing.clone(),
+            nothing.clone(),
+            nothing,
+        ))
+        .unwrap();
+    // Envelope{payload: "p", signature: "s"} and Envelope{payload: "p"}.
+    let signed: &[u8] = &[0x0a, 0x01, b'p', 0x12, 0x01, b's'];
+    let unsigned: &[u8] = &[0x0a, 0x01, b'p'];
+    let envelopes = [signed, unsigned];
+    let block = BlockView::new(7, &envelopes);
+    let context = Context::new(SerializedPolicy(b""));
+    assert_eq!(plugin.validate(&block, "mycc", 0, 0, &context), Ok(()));
+    assert_eq!(
+        plugin.validate(&block, "mycc", 1, 0, &context),
+        Err(ValidationError::Invalid(
+            "the envelope has no signature".into()
+        ))
+    );
+}
+
+/// Writes a copy of `handlers-api` whose version is 1.0.0 (with explicit dependency versions,
+/// since it leaves the workspace) and a plugin built against it, in a workspace of their own.
+fn plugin_against_interface_v1(root: &Path) -> PathBuf {
+    let api = root.join("handlers-api-v1");
+    copy_dir(&Path::new(REPO).join("handlers-api/src"), &api.join("src"));
+    std::fs::write(
+        api.join("Cargo.toml"),
+        "[package]\nname = \"handlers-api\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nabi_stable = \"0.11.3\"\nthiserror = \"2\"\n",
+    )
+    .unwrap();
+    let plugin = root.join("plugin");
+    std::fs::create_dir_all(plugin.join("src")).unwrap();
+    std::fs::write(
+        plugin.join("Cargo.toml"),
+        "[package]\nname = \"interface-v1-plugin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [workspace]\n\n[lib]\nname = \"interface_v1_plugin\"\ncrate-type = [\"cdylib\"]\n\n\
+         [dependencies]\nhandlers-api = { path = \"../handlers-api-v1\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        plugin.join("src/lib.rs"),
+        "use handlers_api::validation::*;\n\
+         #[derive(Default)] pub struct P;\n\
+         impl Plugin for P {\n\
+           fn init(&mut self, _: Dependencies) -> Result<(), InitError> { Ok(()) }\n\
+           fn validate(&self, _: &BlockView<'_>, _: &str, _: usize, _: usize, _: &Context<'_>)\n\
+             -> Result<(), ValidationError> { Ok(()) }\n\
+         }\n\
+         #[derive(Default)] pub struct F;\n\
+         impl PluginFactory for F {\n\
+           fn new(&self) -> Result<Box<dyn Plugin>, InitError> { Ok(Box::new(P)) }\n\
+         }\n\
+         handlers_api::export_validation_plugin!(\"FromTheFuture\", F::default);\n",
+    )
+    .unwrap();
+    plugin.join("Cargo.toml")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_plugin_built_against_another_major_interface_version_is_refused_naming_both() {
+    let root = tempfile::tempdir().unwrap();
+    let manifest = plugin_against_interface_v1(root.path());
+    let library = build(&manifest, "interface_v1_plugin");
+    let err = load(&library).unwrap_err();
+    let [failure] = err.failures() else {
+        panic!("one failure expected: {err}");
+    };
+    assert_eq!(failure.key, "external");
+    let host = env!("CARGO_PKG_VERSION");
+    match &failure.reason {
+        FailureReason::IncompatibleVersion {
+            host: h,
+            library: l,
+        } => {
+            assert_eq!(h, host);
+            assert_eq!(l, "1.0.0");
+        }
+        other => panic!("not a version mismatch: {other}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("this peer uses handlers-api {host}"))
+            && text.contains("built against handlers-api 1.0.0"),
+        "{text}"
+    );
+}
