@@ -140,40 +140,55 @@ fn a_plugin_from_a_separate_cargo_workspace_loads_and_runs() {
     );
 }
 
-/// Writes a copy of `handlers-api` whose version is 1.0.0 (with explicit dependency versions,
-/// since it leaves the workspace) and a plugin built against it, in a workspace of their own.
-fn plugin_against_interface_v1(root: &Path) -> PathBuf {
-    let api = root.join("handlers-api-v1");
+/// Writes a copy of `handlers-api` with the given version (explicit dependency versions, since
+/// it leaves the workspace; `patch` may then edit its sources) and a validation plugin named
+/// `plugin_name` built against it, in a workspace of their own. Returns the plugin's manifest.
+fn plugin_against_api_copy(
+    root: &Path,
+    version: &str,
+    lib_name: &str,
+    plugin_name: &str,
+    patch: impl Fn(&Path),
+) -> PathBuf {
+    let api = root.join("handlers-api-copy");
     copy_dir(&Path::new(REPO).join("handlers-api/src"), &api.join("src"));
+    patch(&api);
     std::fs::write(
         api.join("Cargo.toml"),
-        "[package]\nname = \"handlers-api\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n\
-         [dependencies]\nabi_stable = \"0.11.3\"\nthiserror = \"2\"\n",
+        format!(
+            "[package]\nname = \"handlers-api\"\nversion = \"{version}\"\nedition = \"2021\"\n\n\
+             [dependencies]\nabi_stable = \"0.11.3\"\nthiserror = \"2\"\n"
+        ),
     )
     .unwrap();
     let plugin = root.join("plugin");
     std::fs::create_dir_all(plugin.join("src")).unwrap();
     std::fs::write(
         plugin.join("Cargo.toml"),
-        "[package]\nname = \"interface-v1-plugin\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-         [workspace]\n\n[lib]\nname = \"interface_v1_plugin\"\ncrate-type = [\"cdylib\"]\n\n\
-         [dependencies]\nhandlers-api = { path = \"../handlers-api-v1\" }\n",
+        format!(
+            "[package]\nname = \"{}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [workspace]\n\n[lib]\nname = \"{lib_name}\"\ncrate-type = [\"cdylib\"]\n\n\
+             [dependencies]\nhandlers-api = {{ path = \"../handlers-api-copy\" }}\n",
+            lib_name.replace('_', "-")
+        ),
     )
     .unwrap();
     std::fs::write(
         plugin.join("src/lib.rs"),
-        "use handlers_api::validation::*;\n\
-         #[derive(Default)] pub struct P;\n\
-         impl Plugin for P {\n\
-           fn init(&mut self, _: Dependencies) -> Result<(), InitError> { Ok(()) }\n\
-           fn validate(&self, _: &BlockView<'_>, _: &str, _: usize, _: usize, _: &Context<'_>)\n\
-             -> Result<(), ValidationError> { Ok(()) }\n\
-         }\n\
-         #[derive(Default)] pub struct F;\n\
-         impl PluginFactory for F {\n\
-           fn new(&self) -> Result<Box<dyn Plugin>, InitError> { Ok(Box::new(P)) }\n\
-         }\n\
-         handlers_api::export_validation_plugin!(\"FromTheFuture\", F::default);\n",
+        format!(
+            "use handlers_api::validation::*;\n\
+             #[derive(Default)] pub struct P;\n\
+             impl Plugin for P {{\n\
+               fn init(&mut self, _: Dependencies) -> Result<(), InitError> {{ Ok(()) }}\n\
+               fn validate(&self, _: &BlockView<'_>, _: &str, _: usize, _: usize, _: &Context<'_>)\n\
+                 -> Result<(), ValidationError> {{ Ok(()) }}\n\
+             }}\n\
+             #[derive(Default)] pub struct F;\n\
+             impl PluginFactory for F {{\n\
+               fn new(&self) -> Result<Box<dyn Plugin>, InitError> {{ Ok(Box::new(P)) }}\n\
+             }}\n\
+             handlers_api::export_validation_plugin!(\"{plugin_name}\", F::default);\n"
+        ),
     )
     .unwrap();
     plugin.join("Cargo.toml")
@@ -195,7 +210,13 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_plugin_built_against_another_major_interface_version_is_refused_naming_both() {
     let root = tempfile::tempdir().unwrap();
-    let manifest = plugin_against_interface_v1(root.path());
+    let manifest = plugin_against_api_copy(
+        root.path(),
+        "1.0.0",
+        "interface_v1_plugin",
+        "FromTheFuture",
+        |_| {},
+    );
     let library = build(&manifest, "interface_v1_plugin");
     let err = load(&library).unwrap_err();
     let [failure] = err.failures() else {
@@ -218,5 +239,38 @@ fn a_plugin_built_against_another_major_interface_version_is_refused_naming_both
         text.contains(&format!("this peer uses handlers-api {host}"))
             && text.contains("built against handlers-api 1.0.0"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_plugin_whose_interface_layout_differs_at_the_same_version_is_refused_as_a_layout_mismatch() {
+    // Same version number, but the error type that crosses the boundary has a wider `kind`
+    // field: abi_stable's layout check must catch what the version number does not.
+    let root = tempfile::tempdir().unwrap();
+    let manifest = plugin_against_api_copy(
+        root.path(),
+        env!("CARGO_PKG_VERSION"),
+        "layout_changed_plugin",
+        "LayoutChanged",
+        |api| {
+            let error_rs = api.join("src/ffi/error.rs");
+            let text = std::fs::read_to_string(&error_rs).unwrap();
+            assert!(
+                text.contains("pub kind: u32"),
+                "the patch no longer applies"
+            );
+            std::fs::write(&error_rs, text.replace(": u32", ": u64")).unwrap();
+        },
+    );
+    let library = build(&manifest, "layout_changed_plugin");
+    let err = load(&library).unwrap_err();
+    let [failure] = err.failures() else {
+        panic!("one failure expected: {err}");
+    };
+    assert_eq!(failure.key, "external");
+    assert!(
+        matches!(failure.reason, FailureReason::LayoutMismatch { .. }),
+        "not a layout mismatch: {}",
+        failure.reason
     );
 }
