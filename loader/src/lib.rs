@@ -2,8 +2,9 @@
 //! instance per (plugin, channel).
 //!
 //! * [`config`]: core.yaml's `peer.handlers` with Fabric's keys and environment overrides;
-//! * [`registry`]: one factory per configured handler, builtins from a caller-supplied table and
-//!   shared libraries through abi_stable, every load failure reported at once;
+//! * [`registry`]: one factory per configured handler, builtins from a table ([`Builtins::project`]
+//!   holds this project's: [`builtin`]) and shared libraries through abi_stable, every load
+//!   failure reported at once;
 //! * [`instances`]: per-(plugin, channel) instances created on first use, exactly once.
 //!
 //! Shared libraries, once loaded, are never unloaded (see [`registry`]).
@@ -43,6 +44,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod builtin;
 pub mod config;
 pub mod instances;
 pub mod registry;
