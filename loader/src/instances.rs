@@ -7,14 +7,25 @@
 //! wait for it); calls for other keys are not blocked. A failure (dependencies, `New`, `Init`,
 //! or a panic in any of them) is returned to that call and **not** cached: the next call tries
 //! again, as Fabric does.
+//!
+//! Every message names the plugin by its name here, the core.yaml key (as Fabric does): a
+//! creation failure reads `plugin with name <key> could not be used: <reason>`, where a panic's
+//! reason is `panicked in <op>: <payload>` (for a library plugin `library plugin <name>
+//! panicked in <op>: <payload>`); a panic inside a validation instance's `validate` becomes
+//! the execution failure `plugin with name <key> panicked in validate: <payload>` (for a
+//! library plugin `plugin with name <key> (library plugin <name>) panicked in validate:
+//! <payload>`). Other execution failures of `validate` are returned unchanged, as Fabric does.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use handlers_api::validation::{BlockView, Context, ValidationError};
 use handlers_api::{endorsement, validation};
 use once_cell::sync::OnceCell;
+
+use crate::panics::payload_text;
 
 /// Why no instance could be had.
 #[non_exhaustive]
@@ -40,7 +51,8 @@ pub enum InstanceError {
 
 impl InstanceError {
     /// The execution failure Fabric's validator reports for this error ("plugin with name X
-    /// couldn't be used: ..."), which halts the channel's commit.
+    /// couldn't be used: ...", X being the plugin name asked for, i.e. the core.yaml key),
+    /// which halts the channel's commit.
     pub fn to_execution_failure(&self) -> validation::ValidationError {
         let (name, inner) = match self {
             InstanceError::NotFound { name } => (name, self.to_string()),
@@ -90,30 +102,58 @@ impl<P: ?Sized> InstanceCache<P> {
                     .or_default(),
             )
         };
-        slot.get_or_try_init(|| {
-            // AssertUnwindSafe: after a panic the half-built instance is dropped, nothing is
-            // cached, and the failure is returned.
-            match catch_unwind(AssertUnwindSafe(create)) {
-                Ok(result) => result,
-                Err(payload) => Err(format!("panicked: {}", panic_text(payload.as_ref()))),
-            }
-        })
-        .cloned()
-        .map_err(|reason| InstanceError::CouldNotBeUsed {
-            name: name.to_owned(),
-            channel: channel.to_owned(),
-            reason,
-        })
+        // `create` runs each step of user code under `guarded`, so it does not unwind.
+        slot.get_or_try_init(create)
+            .cloned()
+            .map_err(|reason| InstanceError::CouldNotBeUsed {
+                name: name.to_owned(),
+                channel: channel.to_owned(),
+                reason,
+            })
     }
 }
 
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
+/// Runs the step `op` of an instance's creation; a panic becomes `panicked in <op>: <payload>`.
+fn guarded<T>(op: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    // AssertUnwindSafe: after a panic the half-built instance is dropped, nothing is cached,
+    // and the failure is returned.
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|payload| format!("panicked in {op}: {}", payload_text(payload.as_ref())))
+}
+
+/// A validation instance as handed out: a panic unwinding out of `validate` becomes an
+/// execution failure naming the plugin by `key`.
+struct KeyedValidationPlugin {
+    key: String,
+    inner: Box<dyn validation::Plugin>,
+}
+
+impl validation::Plugin for KeyedValidationPlugin {
+    fn init(&mut self, deps: validation::Dependencies) -> Result<(), validation::InitError> {
+        self.inner.init(deps)
+    }
+
+    fn validate(
+        &self,
+        block: &BlockView<'_>,
+        namespace: &str,
+        tx_position: usize,
+        action_position: usize,
+        context: &Context<'_>,
+    ) -> Result<(), ValidationError> {
+        // AssertUnwindSafe: as with Fabric's recovered panics, the plugin's own state after a
+        // panic is its business; the host only reports the failure.
+        catch_unwind(AssertUnwindSafe(|| {
+            self.inner
+                .validate(block, namespace, tx_position, action_position, context)
+        }))
+        .unwrap_or_else(|payload| {
+            Err(ValidationError::ExecutionFailure(format!(
+                "plugin with name {} panicked in validate: {}",
+                self.key,
+                payload_text(payload.as_ref())
+            )))
+        })
     }
 }
 
@@ -158,9 +198,14 @@ impl ValidationInstances {
                 name: name.to_owned(),
             })?;
         self.cache.get_or_create(name, channel, || {
-            let mut plugin = factory.new().map_err(text)?;
-            plugin.init(deps()?).map_err(text)?;
-            Ok(Arc::from(plugin))
+            let inner = guarded("factory new", || factory.new())?.map_err(text)?;
+            let mut plugin = KeyedValidationPlugin {
+                key: name.to_owned(),
+                inner,
+            };
+            let deps = guarded("dependencies", deps)??;
+            guarded("init", || validation::Plugin::init(&mut plugin, deps))?.map_err(text)?;
+            Ok(Arc::new(plugin))
         })
     }
 }
@@ -202,8 +247,9 @@ impl EndorsementInstances {
                 name: name.to_owned(),
             })?;
         self.cache.get_or_create(name, channel, || {
-            let mut plugin = factory.new().map_err(text)?;
-            plugin.init(deps()?).map_err(text)?;
+            let mut plugin = guarded("factory new", || factory.new())?.map_err(text)?;
+            let deps = guarded("dependencies", deps)??;
+            guarded("init", || plugin.init(deps))?.map_err(text)?;
             Ok(Arc::from(plugin))
         })
     }

@@ -47,6 +47,8 @@
 pub mod builtin;
 pub mod config;
 pub mod instances;
+mod library_validation;
+mod panics;
 pub mod registry;
 
 pub use config::{ConfigError, ConfigOptions, HandlerSource, HandlersConfig, Sha256Pin};

@@ -34,6 +34,8 @@ use handlers_api::{endorsement, validation};
 use sha2::{Digest, Sha256};
 
 use crate::config::{HandlerSource, HandlersConfig, Sha256Pin};
+use crate::library_validation::LibraryValidationFactory;
+use crate::panics::{parse_ffi_panic, payload_text};
 
 /// The two kinds of handlers the registry loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,6 +44,17 @@ pub enum HandlerKind {
     Endorsement,
     /// A validation (VSCC) plugin, `peer.handlers.validators`.
     Validation,
+}
+
+impl HandlerKind {
+    /// The kind of factory a library exports for this handler kind: `endorsement` or
+    /// `validation`.
+    pub fn factory_noun(self) -> &'static str {
+        match self {
+            HandlerKind::Endorsement => "endorsement",
+            HandlerKind::Validation => "validation",
+        }
+    }
 }
 
 impl fmt::Display for HandlerKind {
@@ -171,12 +184,14 @@ impl fmt::Display for LoadedHandler {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FailureReason {
-    /// The library file does not exist (or cannot be inspected).
+    /// The library file does not exist (`metadata` reported `NotFound`).
     MissingFile {
         /// The I/O error.
         reason: String,
     },
-    /// The library file exists but cannot be read (for its digest).
+    /// The library file cannot be inspected (`metadata` failed other than with `NotFound`,
+    /// e.g. permission denied, a path component that is not a directory) or read (for its
+    /// digest).
     Unreadable {
         /// The I/O error.
         reason: String,
@@ -208,15 +223,25 @@ pub enum FailureReason {
     NoFactory {
         /// The library's plugin name.
         plugin: String,
+        /// The kind of factory the configuration asks for.
+        wanted: HandlerKind,
+        /// The kinds of factory the library does export (endorsement first).
+        provides: Vec<HandlerKind>,
     },
     /// The factory constructor returned an error.
     ConstructorError {
+        /// The plugin name a library declares; `None` for a builtin, which the failure's
+        /// source (`builtin <name>`) already names.
+        library_plugin: Option<String>,
         /// The constructor's message.
         message: String,
     },
     /// The factory constructor panicked.
     ConstructorPanic {
-        /// The panic message.
+        /// The plugin name a library declares; `None` for a builtin, which the failure's
+        /// source (`builtin <name>`) already names.
+        library_plugin: Option<String>,
+        /// The panic payload.
         message: String,
     },
     /// The file's SHA-256 differs from the `sha256:` pin; the library was not opened.
@@ -264,15 +289,40 @@ impl fmt::Display for FailureReason {
                 "layout mismatch: the library's types do not match this peer's handlers-api \
                  {INTERFACE_VERSION}: {detail}"
             ),
-            FailureReason::NoFactory { plugin } => {
-                write!(f, "library (plugin {plugin}) has no factory of this kind")
-            }
-            FailureReason::ConstructorError { message } => {
-                write!(f, "factory constructor failed: {message}")
-            }
-            FailureReason::ConstructorPanic { message } => {
-                write!(f, "factory constructor panicked: {message}")
-            }
+            FailureReason::NoFactory {
+                plugin,
+                wanted,
+                provides,
+            } => write!(
+                f,
+                "library (plugin {plugin}) has no {} factory (it provides: {})",
+                wanted.factory_noun(),
+                if provides.is_empty() {
+                    "none".to_owned()
+                } else {
+                    provides
+                        .iter()
+                        .map(|k| k.factory_noun())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
+            ),
+            FailureReason::ConstructorError {
+                library_plugin,
+                message,
+            } => write!(
+                f,
+                "factory constructor{} failed: {message}",
+                of_library(library_plugin)
+            ),
+            FailureReason::ConstructorPanic {
+                library_plugin,
+                message,
+            } => write!(
+                f,
+                "factory constructor{} panicked: {message}",
+                of_library(library_plugin)
+            ),
             FailureReason::Sha256Mismatch { expected, actual } => write!(
                 f,
                 "SHA-256 mismatch, refusing to load: expected {expected}, actual {actual}"
@@ -289,6 +339,14 @@ impl fmt::Display for FailureReason {
             FailureReason::Other { detail } => write!(f, "{detail}"),
         }
     }
+}
+
+/// ` of library plugin <name>` for a library's constructor, nothing for a builtin's.
+fn of_library(library_plugin: &Option<String>) -> String {
+    library_plugin
+        .as_ref()
+        .map(|p| format!(" of library plugin {p}"))
+        .unwrap_or_default()
 }
 
 /// One handler that did not load.
@@ -383,7 +441,7 @@ impl Registry {
             }
         }
         for (key, source) in &config.validators {
-            match load_validation(source, builtins) {
+            match load_validation(key, source, builtins) {
                 Ok((factory, from)) => {
                     registry.validators.insert(key.clone(), Arc::from(factory));
                     registry.record(HandlerKind::Validation, key, from);
@@ -459,6 +517,7 @@ fn failure(
 type Loaded<F> = Result<(Box<F>, LoadedFrom), FailureReason>;
 
 fn load_validation(
+    key: &str,
     source: &HandlerSource,
     builtins: &Builtins,
 ) -> Loaded<dyn validation::PluginFactory> {
@@ -475,10 +534,15 @@ fn load_validation(
             let (lib, from) = open_library(path, *sha256)?;
             let ctor = lib
                 .new_validation_factory()
-                .ok_or_else(|| no_factory(lib))?;
+                .ok_or_else(|| no_factory(lib, HandlerKind::Validation))?;
+            let plugin = lib.plugin_name().as_str();
             match ctor() {
-                RResult::ROk(f) => Ok((handlers_api::ffi::validation::factory_from_ffi(f), from)),
-                RResult::RErr(e) => Err(constructor_failure(e)),
+                RResult::ROk(f) => {
+                    let imported = handlers_api::ffi::validation::factory_from_ffi(f);
+                    let factory = LibraryValidationFactory::new(key, plugin, imported);
+                    Ok((Box::new(factory), from))
+                }
+                RResult::RErr(e) => Err(constructor_failure(plugin, e)),
             }
         }
     }
@@ -501,10 +565,10 @@ fn load_endorsement(
             let (lib, from) = open_library(path, *sha256)?;
             let ctor = lib
                 .new_endorsement_factory()
-                .ok_or_else(|| no_factory(lib))?;
+                .ok_or_else(|| no_factory(lib, HandlerKind::Endorsement))?;
             match ctor() {
                 RResult::ROk(f) => Ok((handlers_api::ffi::endorsement::factory_from_ffi(f), from)),
-                RResult::RErr(e) => Err(constructor_failure(e)),
+                RResult::RErr(e) => Err(constructor_failure(lib.plugin_name().as_str(), e)),
             }
         }
     }
@@ -517,9 +581,18 @@ fn unknown_builtin(kind: HandlerKind, name: &str, builtins: &Builtins) -> Failur
     }
 }
 
-fn no_factory(lib: HandlersLibraryRef) -> FailureReason {
+fn no_factory(lib: HandlersLibraryRef, wanted: HandlerKind) -> FailureReason {
+    let mut provides = Vec::new();
+    if lib.new_endorsement_factory().is_some() {
+        provides.push(HandlerKind::Endorsement);
+    }
+    if lib.new_validation_factory().is_some() {
+        provides.push(HandlerKind::Validation);
+    }
     FailureReason::NoFactory {
         plugin: lib.plugin_name().as_str().to_owned(),
+        wanted,
+        provides,
     }
 }
 
@@ -528,20 +601,14 @@ fn run_constructor<T>(ctor: impl FnOnce() -> Result<T, String>) -> Result<T, Fai
     // AssertUnwindSafe: after a panic the half-built factory is dropped and only reported.
     match catch_unwind(AssertUnwindSafe(ctor)) {
         Ok(Ok(f)) => Ok(f),
-        Ok(Err(message)) => Err(FailureReason::ConstructorError { message }),
-        Err(payload) => Err(FailureReason::ConstructorPanic {
-            message: panic_text(payload.as_ref()),
+        Ok(Err(message)) => Err(FailureReason::ConstructorError {
+            library_plugin: None,
+            message,
         }),
-    }
-}
-
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "<non-string panic payload>".to_owned()
+        Err(payload) => Err(FailureReason::ConstructorPanic {
+            library_plugin: None,
+            message: payload_text(payload.as_ref()),
+        }),
     }
 }
 
@@ -562,8 +629,13 @@ fn open_library(
     path: &Path,
     pin: Option<Sha256Pin>,
 ) -> Result<(HandlersLibraryRef, LoadedFrom), FailureReason> {
-    let meta = std::fs::metadata(path).map_err(|e| FailureReason::MissingFile {
-        reason: e.to_string(),
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => FailureReason::MissingFile {
+            reason: e.to_string(),
+        },
+        _ => FailureReason::Unreadable {
+            reason: e.to_string(),
+        },
     })?;
     if !meta.is_file() {
         return Err(FailureReason::NotAPlugin {
@@ -591,12 +663,25 @@ fn open_library(
     Ok((lib, from))
 }
 
-fn constructor_failure(e: handlers_api::ffi::FfiError) -> FailureReason {
-    let message = e.message.as_str().to_owned();
+/// A library constructor's error; a panic's text loses the FFI guard's `plugin <name>
+/// panicked in factory constructor: ` prefix, since the reason names the plugin already.
+fn constructor_failure(plugin: &str, e: handlers_api::ffi::FfiError) -> FailureReason {
+    let text = e.message.as_str();
+    let library_plugin = Some(plugin.to_owned());
     if e.kind == KIND_PANIC {
-        FailureReason::ConstructorPanic { message }
+        let message = match parse_ffi_panic(text, plugin) {
+            Some(p) if p.op == "factory constructor" => p.payload.to_owned(),
+            _ => text.to_owned(),
+        };
+        FailureReason::ConstructorPanic {
+            library_plugin,
+            message,
+        }
     } else {
-        FailureReason::ConstructorError { message }
+        FailureReason::ConstructorError {
+            library_plugin,
+            message: text.to_owned(),
+        }
     }
 }
 

@@ -104,6 +104,7 @@ fn a_constructor_that_returns_an_error_is_a_constructor_error() {
             key: "strict".into(),
             source: path.display().to_string(),
             reason: FailureReason::ConstructorError {
+                library_plugin: Some("CtorError".into()),
                 message: "CtorError: validation settings file /etc/ctor-error.yaml not found"
                     .into()
             },
@@ -112,8 +113,8 @@ fn a_constructor_that_returns_an_error_is_a_constructor_error() {
     assert_eq!(
         f.to_string(),
         format!(
-            "validator \"strict\" ({}): factory constructor failed: CtorError: validation \
-             settings file /etc/ctor-error.yaml not found",
+            "validator \"strict\" ({}): factory constructor of library plugin CtorError failed: \
+             CtorError: validation settings file /etc/ctor-error.yaml not found",
             path.display()
         )
     );
@@ -127,6 +128,7 @@ fn a_constructor_that_returns_an_error_is_a_constructor_error() {
             key: "escc".into(),
             source: path.display().to_string(),
             reason: FailureReason::ConstructorError {
+                library_plugin: Some("CtorError".into()),
                 message: "CtorError: no signing key configured for endorsement".into()
             },
         }
@@ -135,7 +137,8 @@ fn a_constructor_that_returns_an_error_is_a_constructor_error() {
         err.to_string(),
         format!(
             "1 of the handlers in {} failed to load:\n  - endorser \"escc\" ({}): factory \
-             constructor failed: CtorError: no signing key configured for endorsement",
+             constructor of library plugin CtorError failed: CtorError: no signing key \
+             configured for endorsement",
             dir.path().join("core.yaml").display(),
             path.display()
         )
@@ -156,17 +159,16 @@ fn a_constructor_that_panics_is_a_constructor_panic_and_the_process_goes_on() {
             key: "vscc".into(),
             source: path.display().to_string(),
             reason: FailureReason::ConstructorPanic {
-                message: "plugin CtorPanic panicked in factory constructor: CtorPanic: \
-                          validation constructor exploded"
-                    .into()
+                library_plugin: Some("CtorPanic".into()),
+                message: "CtorPanic: validation constructor exploded".into()
             },
         }
     );
     assert_eq!(
         f.to_string(),
         format!(
-            "validator \"vscc\" ({}): factory constructor panicked: plugin CtorPanic panicked \
-             in factory constructor: CtorPanic: validation constructor exploded",
+            "validator \"vscc\" ({}): factory constructor of library plugin CtorPanic \
+             panicked: CtorPanic: validation constructor exploded",
             path.display()
         )
     );
@@ -181,9 +183,8 @@ fn a_constructor_that_panics_is_a_constructor_panic_and_the_process_goes_on() {
     assert_eq!(
         f.reason,
         FailureReason::ConstructorPanic {
-            message: "plugin CtorPanic panicked in factory constructor: CtorPanic: endorsement \
-                      constructor exploded on attempt 7"
-                .into()
+            library_plugin: Some("CtorPanic".into()),
+            message: "CtorPanic: endorsement constructor exploded on attempt 7".into()
         }
     );
 }
@@ -206,15 +207,17 @@ fn a_validation_only_library_named_as_endorser_has_no_endorsement_factory() {
             key: "myescc".into(),
             source: path.display().to_string(),
             reason: FailureReason::NoFactory {
-                plugin: "ValidationOnly".into()
+                plugin: "ValidationOnly".into(),
+                wanted: HandlerKind::Endorsement,
+                provides: vec![HandlerKind::Validation],
             },
         }
     );
     assert_eq!(
         f.to_string(),
         format!(
-            "endorser \"myescc\" ({}): library (plugin ValidationOnly) has no factory of this \
-             kind",
+            "endorser \"myescc\" ({}): library (plugin ValidationOnly) has no endorsement \
+             factory (it provides: validation)",
             path.display()
         )
     );
@@ -339,7 +342,8 @@ fn a_panic_in_validate_is_an_execution_failure_and_the_instance_keeps_working() 
     assert_eq!(
         validate(&plugin, &envelopes, 1),
         Err(ValidationError::ExecutionFailure(
-            "plugin ValidatePanic panicked in validate: ValidatePanic: asked to panic at tx 1"
+            "plugin with name panicky (library plugin ValidatePanic) panicked in validate: \
+             ValidatePanic: asked to panic at tx 1"
                 .into()
         ))
     );
@@ -372,6 +376,56 @@ fn a_panic_in_validate_is_an_execution_failure_and_the_instance_keeps_working() 
 }
 
 #[test]
+fn two_keys_loading_the_same_library_are_told_apart_in_panic_reports() {
+    let dir = plugins_dir(&[VALIDATE_PANIC]);
+    let yaml = format!(
+        "peer:\n  handlers:\n    validators:\n      Alpha:\n        library: {lib}\n      \
+         beta:\n        library: {lib}\n",
+        lib = file_name(VALIDATE_PANIC)
+    );
+    let registry = load(dir.path(), &yaml).unwrap_or_else(|e| panic!("{e}"));
+    let instances = ValidationInstances::new(registry.validation_factories());
+    let envelopes: [&[u8]; 1] = [b"panic"];
+    for key in ["alpha", "beta"] {
+        let plugin = instances.get(key, "ch", deps_with_capabilities).unwrap();
+        assert_eq!(
+            validate(&plugin, &envelopes, 0),
+            Err(ValidationError::ExecutionFailure(format!(
+                "plugin with name {key} (library plugin ValidatePanic) panicked in validate: \
+                 ValidatePanic: asked to panic at tx 0"
+            )))
+        );
+        let err = instances
+            .get(key, "no-capabilities", deps_without_capabilities)
+            .err()
+            .expect("init must fail");
+        assert_eq!(
+            err.to_execution_failure(),
+            ValidationError::ExecutionFailure(format!(
+                "plugin with name {key} couldn't be used: library plugin ValidatePanic panicked \
+                 in init: ValidatePanic: init needs the channel capabilities"
+            ))
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "plugin with name {key} could not be used: library plugin ValidatePanic \
+                 panicked in init: ValidatePanic: init needs the channel capabilities"
+            )
+        );
+    }
+    // A plugin's own verdicts pass through untouched (Fabric returns them unchanged).
+    let plugin = instances.get("beta", "ch", deps_with_capabilities).unwrap();
+    let envelopes: [&[u8]; 1] = [b"count"];
+    assert_eq!(
+        validate(&plugin, &envelopes, 0),
+        Err(ValidationError::Invalid(
+            "ValidatePanic: call 2 of this instance".into()
+        ))
+    );
+}
+
+#[test]
 fn a_panic_in_validate_on_another_thread_leaves_the_process_running() {
     let (_dir, instances) = panicky_instances();
     let plugin = instances
@@ -391,7 +445,8 @@ fn a_panic_in_validate_on_another_thread_leaves_the_process_running() {
         assert_eq!(
             h.join().unwrap(),
             Err(ValidationError::ExecutionFailure(
-                "plugin ValidatePanic panicked in validate: ValidatePanic: asked to panic at tx 0"
+                "plugin with name panicky (library plugin ValidatePanic) panicked in validate: \
+                 ValidatePanic: asked to panic at tx 0"
                     .into()
             ))
         );
@@ -423,16 +478,16 @@ fn a_panic_in_init_fails_that_channel_only_and_is_not_cached() {
         InstanceError::CouldNotBeUsed {
             name: "panicky".into(),
             channel: "ch2".into(),
-            reason: "plugin ValidatePanic panicked in init: ValidatePanic: init needs the \
-                     channel capabilities"
+            reason: "library plugin ValidatePanic panicked in init: ValidatePanic: init needs \
+                     the channel capabilities"
                 .into(),
         }
     );
     assert_eq!(
         err.to_execution_failure(),
         ValidationError::ExecutionFailure(
-            "plugin with name panicky couldn't be used: plugin ValidatePanic panicked in init: \
-             ValidatePanic: init needs the channel capabilities"
+            "plugin with name panicky couldn't be used: library plugin ValidatePanic panicked \
+             in init: ValidatePanic: init needs the channel capabilities"
                 .into()
         )
     );
@@ -520,19 +575,22 @@ fn every_failure_of_one_core_yaml_is_reported_in_one_error_in_a_fixed_order() {
         reasons[..4],
         [
             &FailureReason::ConstructorError {
+                library_plugin: Some("CtorError".into()),
                 message: "CtorError: no signing key configured for endorsement".into()
             },
             &FailureReason::NoFactory {
-                plugin: "ValidationOnly".into()
+                plugin: "ValidationOnly".into(),
+                wanted: HandlerKind::Endorsement,
+                provides: vec![HandlerKind::Validation],
             },
             &FailureReason::ConstructorError {
+                library_plugin: Some("CtorError".into()),
                 message: "CtorError: validation settings file /etc/ctor-error.yaml not found"
                     .into()
             },
             &FailureReason::ConstructorPanic {
-                message: "plugin CtorPanic panicked in factory constructor: CtorPanic: \
-                          validation constructor exploded"
-                    .into()
+                library_plugin: Some("CtorPanic".into()),
+                message: "CtorPanic: validation constructor exploded".into()
             },
         ]
     );
@@ -566,24 +624,24 @@ fn every_failure_of_one_core_yaml_is_reported_in_one_error_in_a_fixed_order() {
         lines[1..6],
         [
             format!(
-                "  - endorser \"ctor-error\" ({}): factory constructor failed: CtorError: no \
-                 signing key configured for endorsement",
+                "  - endorser \"ctor-error\" ({}): factory constructor of library plugin \
+                 CtorError failed: CtorError: no signing key configured for endorsement",
                 at(CTOR_ERROR)
             ),
             format!(
                 "  - endorser \"validation-only\" ({}): library (plugin ValidationOnly) has no \
-                 factory of this kind",
+                 endorsement factory (it provides: validation)",
                 at(VALIDATION_ONLY)
             ),
             format!(
-                "  - validator \"ctor-error\" ({}): factory constructor failed: CtorError: \
-                 validation settings file /etc/ctor-error.yaml not found",
+                "  - validator \"ctor-error\" ({}): factory constructor of library plugin \
+                 CtorError failed: CtorError: validation settings file /etc/ctor-error.yaml not \
+                 found",
                 at(CTOR_ERROR)
             ),
             format!(
-                "  - validator \"ctorpanic\" ({}): factory constructor panicked: plugin \
-                 CtorPanic panicked in factory constructor: CtorPanic: validation constructor \
-                 exploded",
+                "  - validator \"ctorpanic\" ({}): factory constructor of library plugin \
+                 CtorPanic panicked: CtorPanic: validation constructor exploded",
                 at(CTOR_PANIC)
             ),
             format!(

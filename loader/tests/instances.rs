@@ -221,7 +221,7 @@ fn init_panic_and_dependency_failure_are_not_cached() {
         .expect("init panics");
     assert_eq!(
         err.to_string(),
-        "plugin with name vscc could not be used: panicked: init exploded"
+        "plugin with name vscc could not be used: panicked in init: init exploded"
     );
     let err = instances
         .get("vscc", "ch", || {
@@ -237,6 +237,92 @@ fn init_panic_and_dependency_failure_are_not_cached() {
     );
     assert!(instances.get("vscc", "ch", vdeps).is_ok());
     assert_eq!(counters.news.load(Ordering::SeqCst), 3);
+}
+
+struct PanickingFactory;
+impl validation::PluginFactory for PanickingFactory {
+    fn new(&self) -> Result<Box<dyn validation::Plugin>, InitError> {
+        Ok(Box::new(PanickingPlugin))
+    }
+}
+struct PanickingPlugin;
+impl validation::Plugin for PanickingPlugin {
+    fn init(&mut self, _deps: validation::Dependencies) -> Result<(), InitError> {
+        Ok(())
+    }
+    fn validate(
+        &self,
+        _block: &BlockView<'_>,
+        namespace: &str,
+        _tx: usize,
+        _action: usize,
+        _context: &Context<'_>,
+    ) -> Result<(), ValidationError> {
+        match namespace {
+            "fails" => Err(ValidationError::ExecutionFailure("ledger gone".into())),
+            _ => panic!("validate exploded for {namespace}"),
+        }
+    }
+}
+struct NewPanickingFactory;
+impl validation::PluginFactory for NewPanickingFactory {
+    fn new(&self) -> Result<Box<dyn validation::Plugin>, InitError> {
+        panic!("no memory for a plugin")
+    }
+}
+
+#[test]
+fn builtin_panics_name_the_key_and_the_step() {
+    let mut factories: BTreeMap<String, Arc<dyn validation::PluginFactory>> = BTreeMap::new();
+    factories.insert("vscc-a".into(), Arc::new(PanickingFactory));
+    factories.insert("vscc-b".into(), Arc::new(PanickingFactory));
+    factories.insert("broken".into(), Arc::new(NewPanickingFactory));
+    let instances = ValidationInstances::new(factories);
+    let envs: [&[u8]; 0] = [];
+    for key in ["vscc-a", "vscc-b"] {
+        let p = instances.get(key, "ch", vdeps).unwrap();
+        let run = |ns: &str| {
+            p.validate(
+                &BlockView::new(0, &envs),
+                ns,
+                0,
+                0,
+                &Context::new(SerializedPolicy(b"")),
+            )
+        };
+        assert_eq!(
+            run("mycc"),
+            Err(ValidationError::ExecutionFailure(format!(
+                "plugin with name {key} panicked in validate: validate exploded for mycc"
+            )))
+        );
+        // The plugin's own execution failure is returned unchanged.
+        assert_eq!(
+            run("fails"),
+            Err(ValidationError::ExecutionFailure("ledger gone".into()))
+        );
+    }
+    let err = instances
+        .get("broken", "ch", vdeps)
+        .err()
+        .expect("new panics");
+    assert_eq!(
+        err.to_execution_failure(),
+        ValidationError::ExecutionFailure(
+            "plugin with name broken couldn't be used: panicked in factory new: no memory for \
+             a plugin"
+                .into()
+        )
+    );
+    let err = instances
+        .get("vscc-a", "ch2", || panic!("channel config unreadable"))
+        .err()
+        .expect("deps panic");
+    assert_eq!(
+        err.to_string(),
+        "plugin with name vscc-a could not be used: panicked in dependencies: channel config \
+         unreadable"
+    );
 }
 
 #[test]

@@ -146,6 +146,7 @@ fn constructor_error_and_panic_of_builtins() {
     assert_eq!(
         only_failure(&err).reason,
         FailureReason::ConstructorError {
+            library_plugin: None,
             message: "no config for Refusing".into()
         }
     );
@@ -157,6 +158,7 @@ fn constructor_error_and_panic_of_builtins() {
     assert_eq!(
         only_failure(&err).reason,
         FailureReason::ConstructorPanic {
+            library_plugin: None,
             message: "boom in constructor".into()
         }
     );
@@ -172,8 +174,55 @@ fn constructor_error_and_panic_of_builtins() {
     assert_eq!(
         only_failure(&err).reason,
         FailureReason::ConstructorPanic {
+            library_plugin: None,
             message: "formatted boom".into()
         }
+    );
+}
+
+#[test]
+fn a_library_path_that_cannot_be_inspected_is_unreadable_not_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file used as a directory: metadata fails with ENOTDIR, not NotFound.
+    std::fs::write(dir.path().join("notes.so"), "text").unwrap();
+    let c = config(
+        dir.path(),
+        "peer:\n  handlers:\n    validators:\n      custom:\n        library: notes.so/libx.so\n",
+    );
+    let err = Registry::load(&c, &builtins()).unwrap_err();
+    let f = only_failure(&err);
+    let path = dir.path().join("notes.so/libx.so");
+    let os_error = std::fs::metadata(&path).unwrap_err();
+    assert_ne!(os_error.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(
+        f.reason,
+        FailureReason::Unreadable {
+            reason: os_error.to_string()
+        }
+    );
+    assert_eq!(
+        f.to_string(),
+        format!(
+            "validator \"custom\" ({}): cannot read the file: Not a directory (os error 20)",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn failure_reasons_name_what_is_missing() {
+    let no_factory = |wanted, provides| FailureReason::NoFactory {
+        plugin: "P".into(),
+        wanted,
+        provides,
+    };
+    assert_eq!(
+        no_factory(HandlerKind::Validation, vec![HandlerKind::Endorsement]).to_string(),
+        "library (plugin P) has no validation factory (it provides: endorsement)"
+    );
+    assert_eq!(
+        no_factory(HandlerKind::Endorsement, vec![]).to_string(),
+        "library (plugin P) has no endorsement factory (it provides: none)"
     );
 }
 
