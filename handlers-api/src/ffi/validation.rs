@@ -595,64 +595,72 @@ impl FfiCollectionResources for HostCollectionResources {
 }
 
 /// The plugin's state as the host's `CollectionResources` sees it during one call. `done` is
+/// The four query methods of [`State`], forwarded to an FFI state object in `self.0` (a boxed
+/// one for [`ImportedState`], a borrowed one for [`LentState`]); only `done` differs.
+macro_rules! forward_state_queries {
+    () => {
+        fn get_state_multiple_keys(
+            &self,
+            namespace: &str,
+            keys: &[&str],
+        ) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+            let keys = rkeys(keys);
+            self.0
+                .get_state_multiple_keys(RStr::from_str(namespace), RSlice::from_slice(&keys))
+                .into_result()
+                .map(from_rvalues)
+                .map_err(Into::into)
+        }
+        fn get_state_range_scan_iterator(
+            &self,
+            namespace: &str,
+            start: &str,
+            end: &str,
+        ) -> Result<KvIterator, StateError> {
+            match self.0.get_state_range_scan_iterator(
+                RStr::from_str(namespace),
+                RStr::from_str(start),
+                RStr::from_str(end),
+            ) {
+                RResult::ROk(it) => Ok(Box::new(ImportedKvIterator(it))),
+                RResult::RErr(e) => Err(e.into()),
+            }
+        }
+        fn get_state_metadata(
+            &self,
+            namespace: &str,
+            key: &str,
+        ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
+            self.0
+                .get_state_metadata(RStr::from_str(namespace), RStr::from_str(key))
+                .into_result()
+                .map(from_rmetadata)
+                .map_err(Into::into)
+        }
+        fn get_private_data_metadata_by_hash(
+            &self,
+            namespace: &str,
+            collection: &str,
+            key_hash: &[u8],
+        ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
+            self.0
+                .get_private_data_metadata_by_hash(
+                    RStr::from_str(namespace),
+                    RStr::from_str(collection),
+                    RSlice::from_slice(key_hash),
+                )
+                .into_result()
+                .map(from_rmetadata)
+                .map_err(Into::into)
+        }
+    };
+}
+
 /// the plugin's business (it owns the state), so it is not forwarded.
 struct LentState<'a>(FfiValidationStateMut<'a>);
 
 impl State for LentState<'_> {
-    fn get_state_multiple_keys(
-        &self,
-        namespace: &str,
-        keys: &[&str],
-    ) -> Result<Vec<Option<Vec<u8>>>, StateError> {
-        let keys = rkeys(keys);
-        self.0
-            .get_state_multiple_keys(RStr::from_str(namespace), RSlice::from_slice(&keys))
-            .into_result()
-            .map(from_rvalues)
-            .map_err(Into::into)
-    }
-    fn get_state_range_scan_iterator(
-        &self,
-        namespace: &str,
-        start: &str,
-        end: &str,
-    ) -> Result<KvIterator, StateError> {
-        match self.0.get_state_range_scan_iterator(
-            RStr::from_str(namespace),
-            RStr::from_str(start),
-            RStr::from_str(end),
-        ) {
-            RResult::ROk(it) => Ok(Box::new(ImportedKvIterator(it))),
-            RResult::RErr(e) => Err(e.into()),
-        }
-    }
-    fn get_state_metadata(
-        &self,
-        namespace: &str,
-        key: &str,
-    ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
-        self.0
-            .get_state_metadata(RStr::from_str(namespace), RStr::from_str(key))
-            .into_result()
-            .map(from_rmetadata)
-            .map_err(Into::into)
-    }
-    fn get_private_data_metadata_by_hash(
-        &self,
-        namespace: &str,
-        collection: &str,
-        key_hash: &[u8],
-    ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
-        self.0
-            .get_private_data_metadata_by_hash(
-                RStr::from_str(namespace),
-                RStr::from_str(collection),
-                RSlice::from_slice(key_hash),
-            )
-            .into_result()
-            .map(from_rmetadata)
-            .map_err(Into::into)
-    }
+    forward_state_queries!();
     fn done(&self) {}
 }
 
@@ -743,60 +751,7 @@ impl Iterator for ImportedKvIterator {
 struct ImportedState(FfiValidationStateBox);
 
 impl State for ImportedState {
-    fn get_state_multiple_keys(
-        &self,
-        namespace: &str,
-        keys: &[&str],
-    ) -> Result<Vec<Option<Vec<u8>>>, StateError> {
-        let keys = rkeys(keys);
-        self.0
-            .get_state_multiple_keys(RStr::from_str(namespace), RSlice::from_slice(&keys))
-            .into_result()
-            .map(from_rvalues)
-            .map_err(Into::into)
-    }
-    fn get_state_range_scan_iterator(
-        &self,
-        namespace: &str,
-        start: &str,
-        end: &str,
-    ) -> Result<KvIterator, StateError> {
-        match self.0.get_state_range_scan_iterator(
-            RStr::from_str(namespace),
-            RStr::from_str(start),
-            RStr::from_str(end),
-        ) {
-            RResult::ROk(it) => Ok(Box::new(ImportedKvIterator(it))),
-            RResult::RErr(e) => Err(e.into()),
-        }
-    }
-    fn get_state_metadata(
-        &self,
-        namespace: &str,
-        key: &str,
-    ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
-        self.0
-            .get_state_metadata(RStr::from_str(namespace), RStr::from_str(key))
-            .into_result()
-            .map(from_rmetadata)
-            .map_err(Into::into)
-    }
-    fn get_private_data_metadata_by_hash(
-        &self,
-        namespace: &str,
-        collection: &str,
-        key_hash: &[u8],
-    ) -> Result<BTreeMap<String, Vec<u8>>, StateError> {
-        self.0
-            .get_private_data_metadata_by_hash(
-                RStr::from_str(namespace),
-                RStr::from_str(collection),
-                RSlice::from_slice(key_hash),
-            )
-            .into_result()
-            .map(from_rmetadata)
-            .map_err(Into::into)
-    }
+    forward_state_queries!();
     fn done(&self) {
         expect_host(self.0.done());
     }
