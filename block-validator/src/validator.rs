@@ -1,0 +1,526 @@
+//! One channel's committer: validates blocks in order (spec 5.3-5.6), runs MVCC and commits
+//! the writes of valid transactions, the new configuration of a config block, and the
+//! transaction IDs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use fabric_config::ChannelConfig;
+use fabric_protos::protos::TxValidationCode as Code;
+use handlers_api::validation::{self, BlockView, Context, SerializedPolicy, ValidationError};
+use loader::ValidationInstances;
+
+use crate::error::BlockError;
+use crate::host::ChannelHost;
+use crate::lifecycle::{self, Lookup, LookupFailure, ValidationInfo};
+use crate::mvcc::BlockUpdates;
+use crate::pool;
+use crate::rwset::RwSet;
+use crate::state::{Height, WorldState};
+use crate::transaction::{self, Checked, EnvelopeContext};
+
+/// A chaincode's validation plugin given explicitly (it wins over the ledger's definition).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChaincodeOverride {
+    /// The plugin's core.yaml key under `validators:`.
+    pub plugin: String,
+    /// The validation parameter; `None` keeps the ledger definition's parameter, or, for a
+    /// chaincode the ledger does not define, Fabric's default (the channel's
+    /// `/Channel/Application/Endorsement` policy).
+    pub parameter: Option<Bytes>,
+}
+
+/// How the validator runs.
+#[derive(Debug, Clone)]
+pub struct ValidatorOptions {
+    /// Worker threads per block (`peer.validatorPoolSize`; 0 means the number of CPUs).
+    pub pool_size: usize,
+    /// Check creator signatures and run the validation plugins (off: structure and MVCC
+    /// only, for synthetic ledgers without real signatures).
+    pub check_signatures: bool,
+    /// Check read sets against the world state. Only meaningful when the replay starts at the
+    /// genesis block: the state before any other first block is unknown.
+    pub check_mvcc: bool,
+    /// Validation plugins given explicitly, by chaincode name.
+    pub chaincodes: BTreeMap<String, ChaincodeOverride>,
+}
+
+impl Default for ValidatorOptions {
+    fn default() -> Self {
+        ValidatorOptions {
+            pool_size: 0,
+            check_signatures: true,
+            check_mvcc: true,
+            chaincodes: BTreeMap::new(),
+        }
+    }
+}
+
+/// The outcome of one committed block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockVerdict {
+    /// The block number.
+    pub number: u64,
+    /// One code per transaction (Fabric's TRANSACTIONS_FILTER).
+    pub codes: Vec<u8>,
+    /// Each transaction's ID (empty where the envelope does not carry one).
+    pub txids: Vec<String>,
+    /// Why each non-valid transaction was flagged.
+    pub reasons: Vec<Option<String>>,
+    /// Whether the block carried a configuration that is now in force.
+    pub config_updated: bool,
+}
+
+impl BlockVerdict {
+    /// The block metadata with the filter written at index 2 (TRANSACTIONS_FILTER), padded to
+    /// the 5 standard entries as Fabric does.
+    #[must_use]
+    pub fn annotate_metadata(&self, metadata: &[Bytes]) -> Vec<Bytes> {
+        let mut out = metadata.to_vec();
+        if out.len() < 5 {
+            out.resize(5, Bytes::new());
+        }
+        out[2] = Bytes::from(self.codes.clone());
+        out
+    }
+}
+
+/// What one worker decided for one transaction.
+enum TxOutcome {
+    Flagged {
+        code: Code,
+        txid: String,
+        reason: Option<String>,
+        rwset: Option<RwSet>,
+    },
+    Config {
+        txid: String,
+        config: Option<Box<ChannelConfig>>,
+    },
+    Halt(BlockError),
+}
+
+fn flagged(code: Code, txid: String, reason: impl Into<String>) -> TxOutcome {
+    TxOutcome::Flagged {
+        code,
+        txid,
+        reason: Some(reason.into()),
+        rwset: None,
+    }
+}
+
+/// The committer of one channel.
+pub struct ChannelValidator {
+    host: ChannelHost,
+    plugins: Arc<ValidationInstances>,
+    options: ValidatorOptions,
+    threads: usize,
+    last_block: Option<u64>,
+}
+
+impl std::fmt::Debug for ChannelValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChannelValidator")
+            .field("host", &self.host)
+            .field("threads", &self.threads)
+            .field("last_block", &self.last_block)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-block lookups shared by the workers (the state does not change during a block).
+#[derive(Default)]
+struct BlockCache {
+    lookups: Mutex<HashMap<String, Result<Lookup, LookupFailure>>>,
+}
+
+impl ChannelValidator {
+    /// A validator for `channel_id`, starting from `config` (if known: a ledger whose first
+    /// block is its genesis block brings its own) and an empty world state, running the
+    /// plugins of `plugins`.
+    #[must_use]
+    pub fn new(
+        channel_id: &str,
+        config: Option<ChannelConfig>,
+        plugins: Arc<ValidationInstances>,
+        options: ValidatorOptions,
+    ) -> Self {
+        let host = ChannelHost::new(
+            channel_id,
+            config,
+            Arc::new(std::sync::RwLock::new(WorldState::new())),
+        );
+        ChannelValidator {
+            host,
+            plugins,
+            threads: pool::pool_size(options.pool_size),
+            options,
+            last_block: None,
+        }
+    }
+
+    /// The channel's host (configuration in force and committed state).
+    #[must_use]
+    pub fn host(&self) -> &ChannelHost {
+        &self.host
+    }
+
+    /// The worker threads used per block.
+    #[must_use]
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// The last block committed.
+    #[must_use]
+    pub fn last_block(&self) -> Option<u64> {
+        self.last_block
+    }
+
+    /// Validates block `number` with transactions `envelopes` (the original bytes of each
+    /// `common.Envelope`), then commits it: MVCC, state updates, transaction IDs and, for a
+    /// config block, the new configuration.
+    ///
+    /// # Errors
+    /// [`BlockError`] when the block cannot be committed; nothing of it was applied.
+    pub fn validate_block(
+        &mut self,
+        number: u64,
+        envelopes: &[Bytes],
+    ) -> Result<BlockVerdict, BlockError> {
+        if let Some(previous) = self.last_block {
+            if number <= previous {
+                return Err(BlockError::OutOfOrder {
+                    block: number,
+                    previous,
+                });
+            }
+        }
+        let config = self.host.config();
+        let state_lock = Arc::clone(self.host.state());
+        let outcomes = {
+            let state = state_lock.read().unwrap_or_else(PoisonError::into_inner);
+            let refs: Vec<&[u8]> = envelopes.iter().map(AsRef::as_ref).collect();
+            let block = BlockView::new(number, &refs);
+            let cache = BlockCache::default();
+            let job = TxJob {
+                validator: self,
+                number,
+                envelopes,
+                block,
+                config: config.as_deref(),
+                state: &state,
+                cache: &cache,
+            };
+            pool::map_indexed(envelopes.len(), self.threads, |i| job.run(i))
+        };
+        let verdict = self.commit(number, outcomes)?;
+        self.last_block = Some(number);
+        Ok(verdict)
+    }
+
+    fn commit(&self, number: u64, outcomes: Vec<TxOutcome>) -> Result<BlockVerdict, BlockError> {
+        let mut codes = Vec::with_capacity(outcomes.len());
+        let mut txids = Vec::with_capacity(outcomes.len());
+        let mut reasons = Vec::with_capacity(outcomes.len());
+        let mut rwsets = Vec::with_capacity(outcomes.len());
+        let mut new_config = None;
+        for outcome in outcomes {
+            match outcome {
+                // The lowest-index halt wins (spec 5.3 step 3).
+                TxOutcome::Halt(err) => return Err(err),
+                TxOutcome::Flagged {
+                    code,
+                    txid,
+                    reason,
+                    rwset,
+                } => {
+                    codes.push(code);
+                    txids.push(txid);
+                    reasons.push(reason);
+                    rwsets.push(rwset);
+                }
+                TxOutcome::Config { txid, config } => {
+                    codes.push(Code::Valid);
+                    txids.push(txid);
+                    reasons.push(None);
+                    rwsets.push(None);
+                    new_config = config.or(new_config);
+                }
+            }
+        }
+        // Spec 5.3 step 5: a later valid transaction with the ID of an earlier valid one.
+        let mut seen = std::collections::HashSet::new();
+        for (i, code) in codes.iter_mut().enumerate() {
+            if *code == Code::Valid && !txids[i].is_empty() && !seen.insert(txids[i].as_str()) {
+                *code = Code::DuplicateTxid;
+                reasons[i] = Some("transaction ID already used earlier in this block".into());
+            }
+        }
+        let mut state = self
+            .host
+            .state()
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut updates = BlockUpdates::new();
+        for (i, rwset) in rwsets.iter().enumerate() {
+            let (Some(rwset), Code::Valid) = (rwset, codes[i]) else {
+                continue;
+            };
+            if self.options.check_mvcc {
+                let code = updates.check_reads(&state, rwset).map_err(|source| {
+                    BlockError::UnsupportedRangeQuery {
+                        block: number,
+                        tx: i,
+                        source,
+                    }
+                })?;
+                if code != Code::Valid {
+                    codes[i] = code;
+                    reasons[i] = Some("a key it read changed since it was endorsed".into());
+                    continue;
+                }
+            }
+            updates.add(rwset, Height::new(number, i as u64));
+        }
+        updates.apply(&mut state);
+        for txid in &txids {
+            state.add_txid(txid);
+        }
+        drop(state);
+        let config_updated = new_config.is_some();
+        if let Some(config) = new_config {
+            self.host.set_config(*config);
+        }
+        Ok(BlockVerdict {
+            number,
+            codes: codes.into_iter().map(|c| c as i32 as u8).collect(),
+            txids,
+            reasons,
+            config_updated,
+        })
+    }
+}
+
+/// Everything a worker needs to validate one transaction of a block.
+struct TxJob<'a> {
+    validator: &'a ChannelValidator,
+    number: u64,
+    envelopes: &'a [Bytes],
+    block: BlockView<'a>,
+    config: Option<&'a ChannelConfig>,
+    state: &'a WorldState,
+    cache: &'a BlockCache,
+}
+
+impl TxJob<'_> {
+    fn run(&self, i: usize) -> TxOutcome {
+        let options = &self.validator.options;
+        let ctx = EnvelopeContext {
+            config: self.config,
+            check_signatures: options.check_signatures && self.config.is_some(),
+        };
+        let raw = &self.envelopes[i];
+        let checked = match transaction::check_envelope(raw, ctx) {
+            Ok(checked) => checked,
+            Err(rejection) => {
+                let txid = txid_of(raw);
+                if options.check_signatures && self.config.is_none() && !is_config(raw) {
+                    return TxOutcome::Halt(BlockError::NoConfig { block: self.number });
+                }
+                return flagged(rejection.code, txid, rejection.reason);
+            }
+        };
+        match checked {
+            Checked::Config { txid } => self.config_tx(i, raw, txid),
+            Checked::Endorser(tx) => {
+                if options.check_signatures && self.config.is_none() {
+                    return TxOutcome::Halt(BlockError::NoConfig { block: self.number });
+                }
+                let txid = tx.txid.clone();
+                if self.state.contains_txid(&txid) {
+                    return flagged(
+                        Code::DuplicateTxid,
+                        txid,
+                        "transaction ID already in the ledger",
+                    );
+                }
+                let plan = match transaction::plan_dispatch(&tx) {
+                    Ok(plan) => plan,
+                    Err(rejection) => return flagged(rejection.code, txid, rejection.reason),
+                };
+                if options.check_signatures {
+                    if let Some(outcome) = self.run_plugins(i, &txid, &plan.namespaces) {
+                        return outcome;
+                    }
+                }
+                TxOutcome::Flagged {
+                    code: Code::Valid,
+                    txid,
+                    reason: None,
+                    rwset: Some(plan.rwset),
+                }
+            }
+        }
+    }
+
+    fn config_tx(&self, i: usize, raw: &Bytes, txid: String) -> TxOutcome {
+        match ChannelConfig::from_config_block_envelope(raw.clone()) {
+            Ok(config) => {
+                if config.channel_id() != self.validator.host.channel_id() {
+                    return TxOutcome::Halt(BlockError::Config {
+                        block: self.number,
+                        tx: i,
+                        reason: format!(
+                            "it configures channel {}, this ledger is channel {}",
+                            config.channel_id(),
+                            self.validator.host.channel_id()
+                        ),
+                    });
+                }
+                TxOutcome::Config {
+                    txid,
+                    config: Some(Box::new(config)),
+                }
+            }
+            Err(e) => TxOutcome::Halt(BlockError::Config {
+                block: self.number,
+                tx: i,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Runs the plugin of each namespace in order; `None` when all pass.
+    fn run_plugins(&self, i: usize, txid: &str, namespaces: &[String]) -> Option<TxOutcome> {
+        let config = self.config?;
+        if !config.capabilities().v20_validation() {
+            let capabilities: Vec<&str> = config
+                .capabilities()
+                .application
+                .iter()
+                .map(String::as_str)
+                .collect();
+            return Some(TxOutcome::Halt(BlockError::UnsupportedCapabilities {
+                block: self.number,
+                tx: i,
+                channel: self.validator.host.channel_id().to_owned(),
+                capabilities: capabilities.join(", "),
+            }));
+        }
+        for namespace in namespaces {
+            let info = match self.lookup(config, namespace) {
+                Ok(Lookup::Found(info)) => info,
+                Ok(Lookup::Invalid(reason)) => {
+                    return Some(flagged(Code::InvalidChaincode, txid.to_owned(), reason))
+                }
+                Err(source) => {
+                    return Some(TxOutcome::Halt(BlockError::InfoLookup {
+                        block: self.number,
+                        tx: i,
+                        source,
+                    }))
+                }
+            };
+            if info.plugin.is_empty() {
+                return Some(flagged(
+                    Code::InvalidChaincode,
+                    txid.to_owned(),
+                    format!("chaincode definition for [{namespace}] is invalid: plugin field must be set"),
+                ));
+            }
+            if info.parameter.is_empty() {
+                return Some(flagged(
+                    Code::InvalidChaincode,
+                    txid.to_owned(),
+                    format!("chaincode definition for [{namespace}] is invalid: policy field must be set"),
+                ));
+            }
+            let halt = |reason: String| {
+                TxOutcome::Halt(BlockError::ExecutionFailure {
+                    block: self.number,
+                    tx: i,
+                    txid: txid.to_owned(),
+                    namespace: namespace.clone(),
+                    plugin: info.plugin.clone(),
+                    reason,
+                })
+            };
+            let host = &self.validator.host;
+            let plugin = match self
+                .validator
+                .plugins
+                .get(&info.plugin, host.channel_id(), || Ok(host.dependencies()))
+            {
+                Ok(plugin) => plugin,
+                Err(e) => return Some(halt(e.to_string())),
+            };
+            let context = Context::new(SerializedPolicy(&info.parameter));
+            match validation::Plugin::validate(&*plugin, &self.block, namespace, i, 0, &context) {
+                Ok(()) => {}
+                Err(ValidationError::Invalid(reason)) => {
+                    return Some(flagged(
+                        Code::EndorsementPolicyFailure,
+                        txid.to_owned(),
+                        format!("namespace {namespace}: {reason}"),
+                    ))
+                }
+                Err(ValidationError::ExecutionFailure(reason)) => return Some(halt(reason)),
+                Err(other) => return Some(halt(other.to_string())),
+            }
+        }
+        None
+    }
+
+    /// The validation info of `namespace`: an explicit override, else the ledger's
+    /// definition (memoised for the block).
+    fn lookup(&self, config: &ChannelConfig, namespace: &str) -> Result<Lookup, LookupFailure> {
+        let mut lookups = self
+            .cache
+            .lookups
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = lookups.get(namespace) {
+            return found.clone();
+        }
+        let mut reader = self.state;
+        let ledger = lifecycle::validation_info(config, namespace, &mut reader);
+        let result = match self.validator.options.chaincodes.get(namespace) {
+            None => ledger,
+            Some(given) => {
+                let parameter = match (&given.parameter, &ledger) {
+                    (Some(p), _) => p.clone(),
+                    (None, Ok(Lookup::Found(found))) => found.parameter.clone(),
+                    (None, _) => lifecycle::default_endorsement_parameter().into(),
+                };
+                Ok(Lookup::Found(ValidationInfo {
+                    plugin: given.plugin.clone(),
+                    parameter,
+                }))
+            }
+        };
+        lookups.insert(namespace.to_owned(), result.clone());
+        result
+    }
+}
+
+fn txid_of(raw: &Bytes) -> String {
+    use prost::Message;
+    let channel_header = fabric_protos::common::Envelope::decode(raw.clone())
+        .ok()
+        .and_then(|e| fabric_protos::common::Payload::decode(e.payload).ok())
+        .and_then(|p| p.header)
+        .and_then(|h| fabric_protos::common::ChannelHeader::decode(h.channel_header).ok());
+    channel_header.map(|c| c.tx_id).unwrap_or_default()
+}
+
+fn is_config(raw: &Bytes) -> bool {
+    use prost::Message;
+    fabric_protos::common::Envelope::decode(raw.clone())
+        .ok()
+        .and_then(|e| fabric_protos::common::Payload::decode(e.payload).ok())
+        .and_then(|p| p.header)
+        .and_then(|h| fabric_protos::common::ChannelHeader::decode(h.channel_header).ok())
+        .is_some_and(|c| c.r#type == fabric_protos::common::HeaderType::Config as i32)
+}

@@ -1,0 +1,1 @@
+//! SignedByMajorityPeerOrgs as a shared library. (placeholder).

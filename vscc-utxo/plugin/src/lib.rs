@@ -1,0 +1,1 @@
+//! The UTXO validation plugin as a shared library. (placeholder).

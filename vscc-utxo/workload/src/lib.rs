@@ -1,0 +1,1 @@
+//! UTXO block workload generator for tests and benchmarks. (placeholder).
