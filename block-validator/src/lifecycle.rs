@@ -244,7 +244,13 @@ pub fn collection_validation_info(
     collection: &str,
     reader: &mut dyn StateReader,
 ) -> Result<Vec<u8>, CollectionInfoError> {
-    let definition = read_definition(reader, chaincode).map_err(CollectionInfoError::Unexpected)?;
+    // `_lifecycle` is always defined, with empty validation info (Fabric's
+    // `ChaincodeDefinitionIfDefined`): its implicit org collections are endorsed by their org.
+    let definition = if chaincode == LIFECYCLE_NAMESPACE {
+        Some(ChaincodeDefinition::default())
+    } else {
+        read_definition(reader, chaincode).map_err(CollectionInfoError::Unexpected)?
+    };
     let Some(definition) = definition else {
         return Ok(Vec::new());
     };

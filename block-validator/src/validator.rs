@@ -197,6 +197,9 @@ impl ChannelValidator {
                 });
             }
         }
+        if number == 0 && self.last_block.is_none() {
+            return self.bootstrap(envelopes);
+        }
         let config = self.host.config();
         let state_lock = Arc::clone(self.host.state());
         let outcomes = {
@@ -218,6 +221,54 @@ impl ChannelValidator {
         let verdict = self.commit(number, outcomes)?;
         self.last_block = Some(number);
         Ok(verdict)
+    }
+
+    /// The genesis block creates the channel: Fabric commits it without validation, all
+    /// transactions valid, and its configuration is the first one in force.
+    fn bootstrap(&mut self, envelopes: &[Bytes]) -> Result<BlockVerdict, BlockError> {
+        let first = envelopes.first().ok_or_else(|| BlockError::Config {
+            block: 0,
+            tx: 0,
+            reason: "the genesis block holds no transaction".into(),
+        })?;
+        let config = ChannelConfig::from_config_block_envelope(first.clone()).map_err(|e| {
+            BlockError::Config {
+                block: 0,
+                tx: 0,
+                reason: format!("the genesis block holds no usable configuration: {e}"),
+            }
+        })?;
+        if config.channel_id() != self.host.channel_id() {
+            return Err(BlockError::Config {
+                block: 0,
+                tx: 0,
+                reason: format!(
+                    "the genesis block configures channel {}, this ledger is channel {}",
+                    config.channel_id(),
+                    self.host.channel_id()
+                ),
+            });
+        }
+        let txids: Vec<String> = envelopes.iter().map(txid_of).collect();
+        {
+            let mut state = self
+                .host
+                .state()
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            for txid in &txids {
+                state.add_txid(txid);
+            }
+        }
+        self.host.set_config(config);
+        self.last_block = Some(0);
+        Ok(BlockVerdict {
+            number: 0,
+            codes: vec![Code::Valid as i32 as u8; envelopes.len()],
+            txids,
+            reasons: vec![None; envelopes.len()],
+            config_updated: true,
+        })
     }
 
     fn commit(&self, number: u64, outcomes: Vec<TxOutcome>) -> Result<BlockVerdict, BlockError> {

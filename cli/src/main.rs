@@ -13,6 +13,7 @@
 
 mod inspect;
 mod report;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,10 @@ struct Cli {
 enum Command {
     /// Decode ledger files, check hashes, and check every signature and certificate chain.
     InspectLedger(inspect::InspectArgs),
+    /// Replay a ledger through the block validator and the configured validation plugins, and
+    /// report Fabric's verdict for every transaction (exit 0 clean, 1 mismatches or block
+    /// problems, 2 halted or unusable input).
+    ValidateLedger(validate::ValidateArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +50,15 @@ fn main() -> ExitCode {
             }
             Err(err) => {
                 eprintln!("fabric-handlers inspect-ledger: {err}");
+                ExitCode::from(2)
+            }
+        },
+        Command::ValidateLedger(args) => match validate::run(&args) {
+            Ok(validate::Verdict::Clean) => ExitCode::SUCCESS,
+            Ok(validate::Verdict::Findings) => ExitCode::from(1),
+            Ok(validate::Verdict::Halted) => ExitCode::from(2),
+            Err(err) => {
+                eprintln!("fabric-handlers validate-ledger: {err}");
                 ExitCode::from(2)
             }
         },
