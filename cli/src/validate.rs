@@ -295,6 +295,11 @@ fn open_ledger(paths: &[PathBuf]) -> Result<(Vec<LedgerFile>, ChainChecker), Str
     Ok((files, chain.unwrap_or_default()))
 }
 
+/// The first 16 characters of a tx ID, enough to find it.
+fn short(txid: &str) -> &str {
+    txid.get(..16).unwrap_or(txid)
+}
+
 fn code_name(code: u8) -> &'static str {
     TxValidationCode::try_from(i32::from(code)).map_or("UNKNOWN", |c| c.as_str_name())
 }
@@ -344,18 +349,26 @@ impl Output {
                     line["reason"] = json!(reason);
                 }
                 println!("{line}");
-            } else if mismatch {
-                let r = recorded_code.unwrap_or_default();
+            } else if mismatch || code != 0 {
+                let recorded_text = match recorded_code {
+                    Some(r) if mismatch => format!(" but the block records {}", code_name(r)),
+                    _ => String::new(),
+                };
                 println!(
-                    "block {} tx {} ({}): computed {} but the block records {}{}",
+                    "block {} tx {} ({}): {}{recorded_text}{}",
                     verdict.number,
                     i,
-                    verdict.txids[i],
+                    short(&verdict.txids[i]),
                     code_name(code),
-                    code_name(r),
                     reason.map(|r| format!(": {r}")).unwrap_or_default()
                 );
             }
+        }
+        if verdict.config_updated && !self.json {
+            println!(
+                "block {}: a new channel configuration is in force",
+                verdict.number
+            );
         }
         if self.check_recorded && recorded.is_none() && !self.json && !verdict.codes.is_empty() {
             println!(

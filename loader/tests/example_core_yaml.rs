@@ -15,16 +15,20 @@ fn core_yaml_example_parses_to_the_documented_handlers() {
         plugins_dir: None,
     };
     let config = HandlersConfig::from_file(path, &options).unwrap();
-    let builtin = |name: &str| HandlerSource::Builtin {
-        name: name.to_owned(),
+    let library = |file: &str, name: &str| HandlerSource::Library {
+        path: path.parent().unwrap().join(file),
+        declared_name: name.to_owned(),
+        sha256: None,
     };
     assert_eq!(config.endorsers.len(), 1);
-    assert_eq!(config.endorsers["escc"], builtin("DefaultEndorsement"));
-    assert_eq!(config.validators.len(), 2);
-    assert_eq!(config.validators["vscc"], builtin("DefaultValidation"));
     assert_eq!(
-        config.validators["majority"],
-        builtin("SignedByMajorityPeerOrgs")
+        config.endorsers["escc"],
+        library("libescc_default_plugin.so", "DefaultEndorsement")
+    );
+    assert_eq!(config.validators.len(), 1);
+    assert_eq!(
+        config.validators["vscc"],
+        library("libvscc_default_plugin.so", "DefaultValidation")
     );
     assert_eq!(config.auth_filters.len(), 2);
     assert_eq!(config.decorators.len(), 1);
