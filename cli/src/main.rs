@@ -11,6 +11,7 @@
 //! signature and certificate failures are reported, not treated as errors: deciding what they
 //! mean is validation's job.
 
+mod check_plugins;
 mod inspect;
 mod report;
 mod validate;
@@ -35,6 +36,9 @@ enum Command {
     /// report Fabric's verdict for every transaction (exit 0 clean, 1 mismatches or block
     /// problems, 2 halted or unusable input).
     ValidateLedger(validate::ValidateArgs),
+    /// Load every handler core.yaml names and print kind, key, builtin or library path,
+    /// interface version and SHA-256 (exit 0 all loaded, 2 any failure or unusable config).
+    CheckPlugins(check_plugins::CheckPluginsArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +63,14 @@ fn main() -> ExitCode {
             Ok(validate::Verdict::Halted) => ExitCode::from(2),
             Err(err) => {
                 eprintln!("fabric-handlers validate-ledger: {err}");
+                ExitCode::from(2)
+            }
+        },
+        Command::CheckPlugins(args) => match check_plugins::run(&args) {
+            Ok(check_plugins::Outcome::AllLoaded) => ExitCode::SUCCESS,
+            Ok(check_plugins::Outcome::Failures) => ExitCode::from(2),
+            Err(err) => {
+                eprintln!("fabric-handlers check-plugins: {err}");
                 ExitCode::from(2)
             }
         },

@@ -31,6 +31,7 @@ pub mod rwset;
 pub mod sample;
 pub mod seed;
 pub mod tx;
+pub mod workload;
 pub mod x509;
 
 pub use seed::Seed;
