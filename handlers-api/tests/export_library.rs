@@ -103,6 +103,7 @@ fn both_factories_work_through_the_library() {
         state_fetcher: std::sync::Arc::new(NoState),
         capabilities: None,
         collection_resources: None,
+        channel_organizations: None,
     })
     .expect("init");
     let envs: [&[u8]; 2] = [b"a", b"b"];

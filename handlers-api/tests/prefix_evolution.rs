@@ -11,9 +11,10 @@ use abi_stable::prefix_type::{PrefixRef, PrefixTypeTrait};
 use abi_stable::std_types::{RSlice, RStr};
 use abi_stable::StableAbi;
 use handlers_api::ffi::validation::{
-    deps_to_ffi, factory_to_ffi, FfiBlock, FfiCapabilitiesBox, FfiCollectionResourcesBox,
-    FfiIdentityDeserializerBox, FfiPolicyEvaluatorBox, FfiValidationDepsRef,
-    FfiValidationDeps_Prefix, FfiValidationOutcome, FfiValidationStateFetcherBox,
+    deps_to_ffi, factory_to_ffi, FfiBlock, FfiCapabilitiesBox, FfiChannelOrganizationsBox,
+    FfiCollectionResourcesBox, FfiIdentityDeserializerBox, FfiPolicyEvaluatorBox,
+    FfiValidationDepsRef, FfiValidationDeps_Prefix, FfiValidationOutcome,
+    FfiValidationStateFetcherBox,
 };
 use handlers_api::validation::{
     BlockView, Context, Dependencies, Identity, IdentityDeserializer, IdentityError, InitError,
@@ -38,6 +39,8 @@ pub struct DepsV2 {
     pub capabilities: Option<&'static FfiCapabilitiesBox>,
     /// As today.
     pub collection_resources: Option<&'static FfiCollectionResourcesBox>,
+    /// As today.
+    pub channel_organizations: Option<&'static FfiChannelOrganizationsBox>,
     /// The appended field.
     pub future_flags: u64,
 }
@@ -71,6 +74,7 @@ fn plain_deps() -> Dependencies {
         state_fetcher: Arc::new(St),
         capabilities: None,
         collection_resources: None,
+        channel_organizations: None,
     }
 }
 
@@ -126,6 +130,7 @@ fn older_plugin_accepts_newer_dependency_struct() {
         state_fetcher: v1.state_fetcher(),
         capabilities: None,
         collection_resources: None,
+        channel_organizations: None,
         future_flags: 0b101,
     }
     .leak_into_prefix();

@@ -390,6 +390,7 @@ fn host_deps() -> (Dependencies, Host) {
         state_fetcher: state.clone(),
         capabilities: None,
         collection_resources: None,
+        channel_organizations: None,
     };
     (deps, Host { evaluator, state })
 }

@@ -4,7 +4,9 @@ use abi_stable::std_types::RString;
 use abi_stable::StableAbi;
 
 use crate::endorsement::EndorsementError;
-use crate::validation::{CollectionInfoError, IdentityError, InitError, PolicyError, StateError};
+use crate::validation::{
+    CollectionInfoError, IdentityError, InitError, OrganizationsError, PolicyError, StateError,
+};
 
 /// An error crossing the boundary: a numeric `kind` (see the `KIND_*` constants; unknown kinds
 /// from a newer peer map to the "other/provider" variant), a message and, for state errors,
@@ -206,5 +208,20 @@ impl From<FfiError> for CollectionInfoError {
             KIND_COLLECTION_VALIDATION => CollectionInfoError::Validation(err.message_string()),
             _ => CollectionInfoError::Unexpected(err.message_string()),
         }
+    }
+}
+
+impl From<OrganizationsError> for FfiError {
+    fn from(err: OrganizationsError) -> Self {
+        match err {
+            OrganizationsError::Provider(m) => FfiError::new(KIND_OTHER, m),
+        }
+    }
+}
+
+impl From<FfiError> for OrganizationsError {
+    /// Every kind (including a host panic) is a provider failure.
+    fn from(err: FfiError) -> Self {
+        OrganizationsError::Provider(err.message_string())
     }
 }

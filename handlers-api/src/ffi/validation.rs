@@ -19,10 +19,11 @@ use abi_stable::StableAbi;
 use super::error::{FfiError, KIND_PANIC};
 use super::panic_guard::guard;
 use crate::validation::{
-    ApplicationCapabilities, BlockView, Capabilities, CollectionInfoError, CollectionResources,
-    Context, Dependencies, Identity, IdentityDeserializer, IdentityError, IdentityIdentifier,
-    InitError, Kv, KvIterator, Plugin, PluginFactory, PolicyError, PolicyEvaluator,
-    SerializedPolicy, SignedData, State, StateError, StateFetcher, ValidationError,
+    ApplicationCapabilities, ApplicationOrg, BlockView, Capabilities, ChannelOrganizations,
+    CollectionInfoError, CollectionResources, Context, Dependencies, Identity,
+    IdentityDeserializer, IdentityError, IdentityIdentifier, InitError, Kv, KvIterator,
+    OrganizationsError, Plugin, PluginFactory, PolicyError, PolicyEvaluator, SerializedPolicy,
+    SignedData, State, StateError, StateFetcher, ValidationError,
 };
 
 /// The outcome of one `validate` call as it crosses the boundary.
@@ -232,6 +233,31 @@ pub trait FfiCollectionResources: Send + Sync {
 /// An owned [`FfiCollectionResources`] object.
 pub type FfiCollectionResourcesBox = FfiCollectionResources_TO<'static, RBox<()>>;
 
+/// One [`ApplicationOrg`] across the boundary. Fixed layout: facts added to `ApplicationOrg`
+/// later cross through a new method appended to [`FfiChannelOrganizations`], not here.
+#[repr(C)]
+#[derive(StableAbi, Debug, Clone, PartialEq, Eq)]
+pub struct FfiApplicationOrg {
+    /// See [`ApplicationOrg::name`].
+    pub name: RString,
+    /// See [`ApplicationOrg::msp_id`].
+    pub msp_id: RString,
+    /// See [`ApplicationOrg::node_ous_enabled`].
+    pub node_ous_enabled: bool,
+}
+
+/// [`ChannelOrganizations`] across the boundary.
+#[sabi_trait]
+pub trait FfiChannelOrganizations: Send + Sync {
+    /// See [`ChannelOrganizations::application_orgs`]; every error (including a host panic)
+    /// reads back as [`OrganizationsError::Provider`].
+    #[sabi(last_prefix_field)]
+    fn application_orgs(&self) -> RResult<RVec<FfiApplicationOrg>, FfiError>;
+}
+
+/// An owned [`FfiChannelOrganizations`] object.
+pub type FfiChannelOrganizationsBox = FfiChannelOrganizations_TO<'static, RBox<()>>;
+
 /// The validation dependencies across the boundary: a prefix type, so later versions append
 /// fields after the last one and an older plugin still loads. The fields after
 /// `state_fetcher` were appended (a plugin reading a struct from an older host sees them as
@@ -252,6 +278,8 @@ pub struct FfiValidationDeps {
     pub capabilities: Option<&'static FfiCapabilitiesBox>,
     /// See [`Dependencies::collection_resources`] (appended).
     pub collection_resources: Option<&'static FfiCollectionResourcesBox>,
+    /// See [`Dependencies::channel_organizations`] (appended after `collection_resources`).
+    pub channel_organizations: Option<&'static FfiChannelOrganizationsBox>,
 }
 
 /// A validation plugin instance across the boundary.
@@ -518,7 +546,7 @@ impl FfiValidationStateFetcher for HostStateFetcher {
     }
 }
 
-/// Converts plain dependencies into the FFI struct. Leaks the struct and its three objects
+/// Converts plain dependencies into the FFI struct. Leaks the struct and its objects
 /// (a few words): called once per plugin instance, and instances live for the process.
 pub fn deps_to_ffi(deps: Dependencies) -> FfiValidationDepsRef {
     let identity_deserializer: &'static FfiIdentityDeserializerBox =
@@ -545,14 +573,40 @@ pub fn deps_to_ffi(deps: Dependencies) -> FfiValidationDepsRef {
                 TD_Opaque,
             )))
         });
+    let channel_organizations: Option<&'static FfiChannelOrganizationsBox> =
+        deps.channel_organizations.map(|o| {
+            &*Box::leak(Box::new(FfiChannelOrganizations_TO::from_value(
+                HostChannelOrganizations(o),
+                TD_Opaque,
+            )))
+        });
     FfiValidationDeps {
         identity_deserializer,
         policy_evaluator,
         state_fetcher,
         capabilities,
         collection_resources,
+        channel_organizations,
     }
     .leak_into_prefix()
+}
+
+struct HostChannelOrganizations(Arc<dyn ChannelOrganizations>);
+
+impl FfiChannelOrganizations for HostChannelOrganizations {
+    fn application_orgs(&self) -> RResult<RVec<FfiApplicationOrg>, FfiError> {
+        host_call("host channel organizations", "application_orgs", || {
+            self.0.application_orgs().map(|orgs| {
+                orgs.into_iter()
+                    .map(|o| FfiApplicationOrg {
+                        name: RString::from(o.name),
+                        msp_id: RString::from(o.msp_id),
+                        node_ous_enabled: o.node_ous_enabled,
+                    })
+                    .collect()
+            })
+        })
+    }
 }
 
 struct HostCapabilities(Arc<dyn Capabilities>);
@@ -804,6 +858,28 @@ impl CollectionResources for ImportedCollectionResources {
     }
 }
 
+struct ImportedChannelOrganizations(&'static FfiChannelOrganizationsBox);
+
+impl ChannelOrganizations for ImportedChannelOrganizations {
+    fn application_orgs(&self) -> Result<Vec<ApplicationOrg>, OrganizationsError> {
+        self.0
+            .application_orgs()
+            .into_result()
+            .map(|orgs| {
+                orgs.into_iter()
+                    .map(|o| {
+                        ApplicationOrg::new(
+                            o.name.into_string(),
+                            o.msp_id.into_string(),
+                            o.node_ous_enabled,
+                        )
+                    })
+                    .collect()
+            })
+            .map_err(Into::into)
+    }
+}
+
 /// The plugin's state lent to the host for one `collection_validation_info` call; calls back
 /// into it run under the panic guard like every other host-to-plugin call.
 struct PluginState<'a>(&'a mut dyn State);
@@ -882,6 +958,10 @@ pub fn deps_from_ffi(deps: FfiValidationDepsRef) -> Dependencies {
             .collection_resources()
             .flatten()
             .map(|c| Arc::new(ImportedCollectionResources(c)) as Arc<dyn CollectionResources>),
+        channel_organizations: deps
+            .channel_organizations()
+            .flatten()
+            .map(|o| Arc::new(ImportedChannelOrganizations(o)) as Arc<dyn ChannelOrganizations>),
     }
 }
 

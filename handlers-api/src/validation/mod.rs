@@ -7,6 +7,7 @@
 pub mod capabilities;
 pub mod collections;
 pub mod identities;
+pub mod organizations;
 pub mod policies;
 pub mod state;
 
@@ -17,6 +18,7 @@ use abi_stable::std_types::RSlice;
 pub use capabilities::{ApplicationCapabilities, Capabilities};
 pub use collections::{CollectionInfoError, CollectionResources};
 pub use identities::{Identity, IdentityDeserializer, IdentityError, IdentityIdentifier};
+pub use organizations::{ApplicationOrg, ChannelOrganizations, OrganizationsError};
 pub use policies::{PolicyError, PolicyEvaluator, SignedData};
 pub use state::{Kv, KvIterator, State, StateError, StateFetcher};
 
@@ -189,8 +191,9 @@ impl<'a> Context<'a> {
 /// The dependencies a host passes to [`Plugin::init`], typed (not Fabric's list of `any`).
 ///
 /// The first three are always present. `capabilities` and `collection_resources` were
-/// appended later (Fabric passes them too); they are `None` when the host (or, across the FFI,
-/// an older host) does not provide them, and a plugin that needs one fails its `init`.
+/// appended later (Fabric passes them too), then `channel_organizations` (not in Fabric); they
+/// are `None` when the host (or, across the FFI, an older host) does not provide them, and a
+/// plugin that needs one fails its `init`.
 #[derive(Clone)]
 pub struct Dependencies {
     /// Deserialises identities with the channel's MSP manager.
@@ -203,10 +206,12 @@ pub struct Dependencies {
     pub capabilities: Option<Arc<dyn Capabilities>>,
     /// Collection-level endorsement policies (Fabric's `CollectionResources`).
     pub collection_resources: Option<Arc<dyn CollectionResources>>,
+    /// The channel's application organisations (appended; no Fabric counterpart).
+    pub channel_organizations: Option<Arc<dyn ChannelOrganizations>>,
 }
 
 impl Dependencies {
-    /// The three base dependencies, without capabilities or collection resources.
+    /// The three base dependencies, without any of the appended ones.
     pub fn new(
         identity_deserializer: Arc<dyn IdentityDeserializer>,
         policy_evaluator: Arc<dyn PolicyEvaluator>,
@@ -218,6 +223,7 @@ impl Dependencies {
             state_fetcher,
             capabilities: None,
             collection_resources: None,
+            channel_organizations: None,
         }
     }
 
@@ -233,6 +239,15 @@ impl Dependencies {
         collection_resources: Arc<dyn CollectionResources>,
     ) -> Self {
         self.collection_resources = Some(collection_resources);
+        self
+    }
+
+    /// The same dependencies with `channel_organizations` set.
+    pub fn with_channel_organizations(
+        mut self,
+        channel_organizations: Arc<dyn ChannelOrganizations>,
+    ) -> Self {
+        self.channel_organizations = Some(channel_organizations);
         self
     }
 }
