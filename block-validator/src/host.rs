@@ -12,6 +12,9 @@ use fabric_config::ChannelConfig;
 use fabric_msp::Identity as _;
 use fabric_msp::IdentityDeserializer as _;
 use fabric_protos::common::MspPrincipal;
+use handlers_api::validation::organizations::{
+    ApplicationOrg, ChannelOrganizations, OrganizationsError,
+};
 use handlers_api::validation::{
     self, ApplicationCapabilities, CollectionInfoError, CollectionResources, Dependencies,
     IdentityError, IdentityIdentifier, PolicyError, StateError, StateFetcher,
@@ -95,7 +98,8 @@ impl ChannelHost {
             Arc::new(HostState(Arc::clone(&shared))),
         )
         .with_capabilities(Arc::new(HostCapabilities(Arc::clone(&shared))))
-        .with_collection_resources(Arc::new(HostCollections(shared)))
+        .with_collection_resources(Arc::new(HostCollections(Arc::clone(&shared))))
+        .with_channel_organizations(Arc::new(HostOrganizations(shared)))
     }
 }
 
@@ -254,6 +258,24 @@ impl CollectionResources for HostCollections {
             .map_err(CollectionInfoError::Unexpected)?;
         let mut reader = lifecycle::LentState(state);
         lifecycle::collection_validation_info(&config, chaincode, collection, &mut reader)
+    }
+}
+
+struct HostOrganizations(Arc<Shared>);
+
+impl ChannelOrganizations for HostOrganizations {
+    fn application_orgs(&self) -> Result<Vec<ApplicationOrg>, OrganizationsError> {
+        let config = self
+            .0
+            .require_config()
+            .map_err(OrganizationsError::Provider)?;
+        let mut orgs: Vec<ApplicationOrg> = config
+            .application_orgs()
+            .iter()
+            .map(|o| ApplicationOrg::new(o.name.clone(), o.msp_id.clone(), o.node_ous_enabled()))
+            .collect();
+        orgs.sort_by(|a, b| a.msp_id.cmp(&b.msp_id));
+        Ok(orgs)
     }
 }
 

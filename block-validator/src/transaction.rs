@@ -171,12 +171,16 @@ fn check_creator(
     if envelope.signature.is_empty() || envelope.payload.is_empty() {
         return Err(bad("envelope signature or payload is missing".into()));
     }
-    let config = config.ok_or_else(|| {
-        bad(format!(
-            "MSP error: channel doesn't exist: {}",
-            channel_header.channel_id
-        ))
-    })?;
+    // Fabric asks the MSP manager of the channel the header names; this validator knows one
+    // channel, so any other name is a channel that does not exist here.
+    let config = config
+        .filter(|c| c.channel_id() == channel_header.channel_id)
+        .ok_or_else(|| {
+            bad(format!(
+                "MSP error: channel doesn't exist: {}",
+                channel_header.channel_id
+            ))
+        })?;
     let identity = config
         .msp_manager()
         .deserialize_identity(creator)

@@ -501,7 +501,6 @@ fn tv24_corrupted_creator() {
 /// the channel the transaction names; a channel the validator does not know ⇒
 /// BAD_CREATOR_SIGNATURE "MSP error: channel doesn't exist".
 #[test]
-#[ignore = "divergence reported to the lead: a tx naming another channel is checked against this channel's MSPs and comes out VALID"]
 fn tv24_unknown_channel() {
     let net = net();
     let mut validator = started(

@@ -10,8 +10,9 @@ pub const DEFAULT_VALIDATION: &str = "DefaultValidation";
 
 impl Builtins {
     /// The project's builtin handlers, linked in as rlibs: `DefaultEndorsement`
-    /// (`escc-default`) and `DefaultValidation` (`vscc-default`, v20 semantics). A core.yaml entry
-    /// without `library:` selects one of these by `name`.
+    /// (`escc-default`), `DefaultValidation` (`vscc-default`, v20 semantics) and
+    /// `SignedByMajorityPeerOrgs` (`vscc-majority-orgs`). A core.yaml entry without `library:`
+    /// selects one of these by `name`.
     #[must_use]
     pub fn project() -> Self {
         Self::new()
@@ -20,6 +21,11 @@ impl Builtins {
             })
             .with_validation(DEFAULT_VALIDATION, || {
                 Ok(Box::new(vscc_default::DefaultValidationFactory))
+            })
+            .with_validation(vscc_majority_orgs::PLUGIN_NAME, || {
+                Ok(Box::new(
+                    vscc_majority_orgs::SignedByMajorityPeerOrgsFactory,
+                ))
             })
     }
 }

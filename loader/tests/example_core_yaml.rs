@@ -25,7 +25,14 @@ fn core_yaml_example_parses_to_the_documented_handlers() {
         config.endorsers["escc"],
         library("libescc_default_plugin.so", "DefaultEndorsement")
     );
-    assert_eq!(config.validators.len(), 1);
+    assert_eq!(config.validators.len(), 2);
+    assert_eq!(
+        config.validators["majority"],
+        library(
+            "libvscc_majority_orgs_plugin.so",
+            "SignedByMajorityPeerOrgs"
+        )
+    );
     assert_eq!(
         config.validators["vscc"],
         library("libvscc_default_plugin.so", "DefaultValidation")
