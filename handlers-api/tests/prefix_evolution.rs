@@ -11,9 +11,9 @@ use abi_stable::prefix_type::{PrefixRef, PrefixTypeTrait};
 use abi_stable::std_types::{RSlice, RStr};
 use abi_stable::StableAbi;
 use handlers_api::ffi::validation::{
-    deps_to_ffi, factory_to_ffi, FfiBlock, FfiCapabilitiesBox, FfiChannelOrganizationsBox,
-    FfiCollectionResourcesBox, FfiIdentityDeserializerBox, FfiPolicyEvaluatorBox,
-    FfiValidationDepsRef, FfiValidationDeps_Prefix, FfiValidationOutcome,
+    deps_to_ffi, factory_to_ffi, released_deps, FfiBlock, FfiCapabilitiesBox,
+    FfiChannelOrganizationsBox, FfiCollectionResourcesBox, FfiIdentityDeserializerBox,
+    FfiPolicyEvaluatorBox, FfiValidationDepsRef, FfiValidationDeps_Prefix, FfiValidationOutcome,
     FfiValidationStateFetcherBox,
 };
 use handlers_api::validation::{
@@ -145,7 +145,7 @@ fn older_plugin_accepts_newer_dependency_struct() {
         .into_result()
         .expect("new");
     plugin
-        .init(FfiValidationDepsRef(as_v1))
+        .init(released_deps(FfiValidationDepsRef(as_v1)))
         .into_result()
         .expect("init");
     let envs: [RSlice<'_, u8>; 0] = [];

@@ -274,3 +274,84 @@ fn a_plugin_whose_interface_layout_differs_at_the_same_version_is_refused_as_a_l
         failure.reason
     );
 }
+
+/// The commit whose `handlers-api` was the first release of the stable interface (0.1.0).
+const FIRST_RELEASE: &str = "db4f42c";
+
+/// Extracts `handlers-api/src` as it was at `commit` into `to`, from the repository's history.
+fn released_api_sources(commit: &str, to: &Path) {
+    let out = Command::new("git")
+        .args([
+            "-C",
+            REPO,
+            "archive",
+            "--format=tar",
+            commit,
+            "handlers-api/src",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("git is needed to extract {commit}: {e}"));
+    assert!(
+        out.status.success(),
+        "git archive {commit} failed (the test needs the repository history): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::create_dir_all(to).unwrap();
+    let tar = to.join("api.tar");
+    std::fs::write(&tar, out.stdout).unwrap();
+    let status = Command::new("tar")
+        .arg("-xf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success(), "tar could not unpack {}", tar.display());
+}
+
+#[test]
+fn a_plugin_built_against_the_first_release_still_loads_and_runs() {
+    // Dependencies appended since the first release (channel organizations) must not make the
+    // host refuse plugins built before them: abi_stable only accepts prefix types whose loaded
+    // layout has at least the host's fields, so the host checks the released layout.
+    let root = tempfile::tempdir().unwrap();
+    let old = root.path().join("old");
+    released_api_sources(FIRST_RELEASE, &old);
+    let manifest = plugin_against_api_copy(
+        root.path(),
+        env!("CARGO_PKG_VERSION"),
+        "first_release_plugin",
+        "FirstRelease",
+        |api| {
+            let src = api.join("src");
+            std::fs::remove_dir_all(&src).unwrap();
+            copy_dir(&old.join("handlers-api/src"), &src);
+            let text = std::fs::read_to_string(src.join("validation/mod.rs")).unwrap();
+            assert!(
+                !text.contains("channel_organizations"),
+                "{FIRST_RELEASE} is not the release before channel organizations"
+            );
+        },
+    );
+    let library = build(&manifest, "first_release_plugin");
+    let registry = load(&library).unwrap_or_else(|e| panic!("{e}"));
+    let mut plugin = registry
+        .validation_factory("external")
+        .unwrap()
+        .new()
+        .unwrap();
+    let nothing = Arc::new(Nothing);
+    plugin
+        .init(validation::Dependencies::new(
+            nothing.clone(),
+            nothing.clone(),
+            nothing,
+        ))
+        .unwrap();
+    let envelopes: [&[u8]; 1] = [b"tx"];
+    let block = BlockView::new(1, &envelopes);
+    assert_eq!(
+        plugin.validate(&block, "mycc", 0, 0, &Context::new(SerializedPolicy(b""))),
+        Ok(())
+    );
+}

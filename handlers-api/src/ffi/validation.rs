@@ -282,11 +282,76 @@ pub struct FfiValidationDeps {
     pub channel_organizations: Option<&'static FfiChannelOrganizationsBox>,
 }
 
+/// The validation dependencies exactly as the first release of this interface declared them
+/// (five fields): the type that `FfiValidationPlugin::init` names, and so the one abi_stable's
+/// layout check compares when a library loads.
+///
+/// Why a frozen copy: abi_stable accepts a prefix type whose loaded layout has *more* fields
+/// than the host's, never fewer (it was made for libraries newer than their host). The
+/// dependencies flow the other way, from the host to the plugin, so a host that named its
+/// grown [`FfiValidationDeps`] in the checked signature would refuse every plugin built before
+/// the growth. The checked signature therefore never changes; the host builds the current
+/// struct, whose prefix is this one, and passes it as this type; a plugin reads the fields
+/// appended since through [`current_deps`], which sees them only when the host's struct has
+/// them (the field accessibility travels with the value).
+pub mod released {
+    use abi_stable::StableAbi;
+
+    use super::{
+        FfiCapabilitiesBox, FfiCollectionResourcesBox, FfiIdentityDeserializerBox,
+        FfiPolicyEvaluatorBox, FfiValidationStateFetcherBox,
+    };
+
+    /// The first release's dependency struct (see the module docs); never edit it.
+    #[repr(C)]
+    #[derive(StableAbi)]
+    #[sabi(kind(Prefix(prefix_ref = FfiValidationDepsRef)))]
+    #[sabi(missing_field(option))]
+    pub struct FfiValidationDeps {
+        /// See `Dependencies::identity_deserializer`.
+        pub identity_deserializer: &'static FfiIdentityDeserializerBox,
+        /// See `Dependencies::policy_evaluator`.
+        pub policy_evaluator: &'static FfiPolicyEvaluatorBox,
+        /// See `Dependencies::state_fetcher`.
+        #[sabi(last_prefix_field)]
+        pub state_fetcher: &'static FfiValidationStateFetcherBox,
+        /// See `Dependencies::capabilities`.
+        pub capabilities: Option<&'static FfiCapabilitiesBox>,
+        /// See `Dependencies::collection_resources`.
+        pub collection_resources: Option<&'static FfiCollectionResourcesBox>,
+    }
+}
+
+/// The host's current dependency struct seen as the released one, for
+/// `FfiValidationPlugin::init`.
+#[must_use]
+pub fn released_deps(deps: FfiValidationDepsRef) -> released::FfiValidationDepsRef {
+    // SAFETY: both wrap a `PrefixRef` (one pointer to a `WithMetadata` value). The released
+    // struct is a prefix of the current one: the same first five fields, in the same order,
+    // with the same types and `repr(C)`, and the same prefix (`last_prefix_field`). Its
+    // accessors read only those five fields, each after checking the field accessibility
+    // stored with the value, which the host wrote for the current (longer) struct.
+    released::FfiValidationDepsRef(unsafe { deps.0.cast() })
+}
+
+/// The released dependency struct a plugin receives, seen as the current one: fields appended
+/// after the released five read as absent (`None`) unless the host that built the value had
+/// them.
+#[must_use]
+pub fn current_deps(deps: released::FfiValidationDepsRef) -> FfiValidationDepsRef {
+    // SAFETY: as in `released_deps`. The value may have been built by an older host with fewer
+    // fields; the current struct's accessors for the appended fields check the field
+    // accessibility stored with the value (`missing_field(option)`), which marks the fields
+    // that host did not have as inaccessible, so they are never read.
+    FfiValidationDepsRef(unsafe { deps.0.cast() })
+}
+
 /// A validation plugin instance across the boundary.
 #[sabi_trait]
 pub trait FfiValidationPlugin: Send + Sync {
-    /// See [`Plugin::init`].
-    fn init(&mut self, deps: FfiValidationDepsRef) -> RResult<(), FfiError>;
+    /// See [`Plugin::init`]. The dependencies are declared with their released layout (see
+    /// [`released`]); [`current_deps`] gives the current view.
+    fn init(&mut self, deps: released::FfiValidationDepsRef) -> RResult<(), FfiError>;
     /// See [`Plugin::validate`]; the policy is the `SerializedPolicy` context datum.
     #[sabi(last_prefix_field)]
     fn validate(
@@ -974,7 +1039,8 @@ struct ExportedPlugin {
 }
 
 impl FfiValidationPlugin for ExportedPlugin {
-    fn init(&mut self, deps: FfiValidationDepsRef) -> RResult<(), FfiError> {
+    fn init(&mut self, deps: released::FfiValidationDepsRef) -> RResult<(), FfiError> {
+        let deps = current_deps(deps);
         let inner = &mut self.inner;
         match guard(&self.who, "init", || inner.init(deps_from_ffi(deps))) {
             Ok(res) => res.map_err(FfiError::from).into(),
@@ -1069,7 +1135,7 @@ struct ImportedPlugin(FfiValidationPluginBox);
 impl Plugin for ImportedPlugin {
     fn init(&mut self, deps: Dependencies) -> Result<(), InitError> {
         self.0
-            .init(deps_to_ffi(deps))
+            .init(released_deps(deps_to_ffi(deps)))
             .into_result()
             .map_err(Into::into)
     }
