@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use handlers_api::endorsement::{Dependencies, SigningIdentity, SigningIdentityFetcher};
 use handlers_api::validation::IdentityError;
-use loader::registry::{FailureReason, LoadedFrom};
+use loader::registry::LoadedFrom;
 use loader::{Builtins, HandlersConfig, Registry};
 
 fn config(yaml: &str) -> HandlersConfig {
