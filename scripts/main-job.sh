@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 cargo build --locked -q -p fabric-handlers-cli -p escc-default-plugin -p vscc-default-plugin \
-    -p vscc-majority-orgs-plugin
+    -p vscc-majority-orgs-plugin -p vscc-utxo-plugin
 bin="$target/debug/fabric-handlers"
 
 echo "== plugins (core.yaml.example, libraries from $target/debug)"

@@ -11,7 +11,8 @@ pub const DEFAULT_VALIDATION: &str = "DefaultValidation";
 impl Builtins {
     /// The project's builtin handlers, linked in as rlibs: `DefaultEndorsement`
     /// (`escc-default`), `DefaultValidation` (`vscc-default`, v20 semantics) and
-    /// `SignedByMajorityPeerOrgs` (`vscc-majority-orgs`). A core.yaml entry without `library:`
+    /// `SignedByMajorityPeerOrgs` (`vscc-majority-orgs`) and `UTXO` (`vscc-utxo`). A core.yaml
+    /// entry without `library:`
     /// selects one of these by `name`.
     #[must_use]
     pub fn project() -> Self {
@@ -21,6 +22,9 @@ impl Builtins {
             })
             .with_validation(DEFAULT_VALIDATION, || {
                 Ok(Box::new(vscc_default::DefaultValidationFactory))
+            })
+            .with_validation(vscc_utxo::PLUGIN_NAME, || {
+                Ok(Box::new(vscc_utxo::UtxoValidationFactory))
             })
             .with_validation(vscc_majority_orgs::PLUGIN_NAME, || {
                 Ok(Box::new(

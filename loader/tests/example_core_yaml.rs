@@ -25,7 +25,11 @@ fn core_yaml_example_parses_to_the_documented_handlers() {
         config.endorsers["escc"],
         library("libescc_default_plugin.so", "DefaultEndorsement")
     );
-    assert_eq!(config.validators.len(), 2);
+    assert_eq!(config.validators.len(), 3);
+    assert_eq!(
+        config.validators["utxo"],
+        library("libvscc_utxo_plugin.so", "UTXO")
+    );
     assert_eq!(
         config.validators["majority"],
         library(
