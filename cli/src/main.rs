@@ -1,15 +1,16 @@
 //! `fabric-handlers`: the project's command-line tool.
 //!
 //! Subcommands:
+//! * `validate-ledger`: replay a ledger through the block validator and the validation plugins
+//!   core.yaml names, and report Fabric's verdict for every transaction (exit 0 clean, 1
+//!   mismatches with the recorded filters or block-level problems, 2 halted on a plugin
+//!   execution failure or unusable input);
+//! * `check-plugins`: load every handler of a core.yaml and report each one (exit 2 when any
+//!   fails);
 //! * `inspect-ledger`: read ledger files in any supported format, check the hash chain and
 //!   every block's well-formedness, and check every transaction's signatures and certificate
-//!   chains against the channel configuration in force (from the ledger's own config blocks,
-//!   a config block file, or MSP folders).
-//!
-//! Exit status: 0 when every block is sound, 1 when block-level problems were found (hash,
-//! well-formedness, chain), 2 when the input or configuration is unusable. Per-transaction
-//! signature and certificate failures are reported, not treated as errors: deciding what they
-//! mean is validation's job.
+//!   chains against the channel configuration in force (exit 0 sound, 1 block-level problems,
+//!   2 unusable input).
 
 mod check_plugins;
 mod inspect;

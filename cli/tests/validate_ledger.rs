@@ -445,7 +445,7 @@ fn unusable_input_exits_2_naming_what_is_wrong() {
 
 #[test]
 fn every_subcommand_has_help() {
-    for sub in ["validate-ledger", "inspect-ledger"] {
+    for sub in ["validate-ledger", "inspect-ledger", "check-plugins"] {
         let out = Command::new(BIN).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8(out.stdout).unwrap();
