@@ -139,6 +139,10 @@ impl ChannelValidator {
     /// A validator for `channel_id`, starting from `config` (if known: a ledger whose first
     /// block is its genesis block brings its own) and an empty world state, running the
     /// plugins of `plugins`.
+    ///
+    /// `plugins` must be this validator's own: an instance is initialised once per (plugin,
+    /// channel) with the dependencies of the validator that first asks for it, so instances
+    /// shared with another validator of the same channel would read that validator's state.
     #[must_use]
     pub fn new(
         channel_id: &str,
