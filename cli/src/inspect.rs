@@ -88,7 +88,11 @@ pub fn run(args: &InspectArgs) -> Result<Summary, String> {
     Ok(inspector.summary)
 }
 
-fn config_from_block_file(path: &Path) -> Result<ChannelConfig, String> {
+/// The channel configuration in the first block of `path` (a config block file).
+///
+/// # Errors
+/// A message naming the file when it holds no block, an empty block, or no usable configuration.
+pub(crate) fn config_from_block_file(path: &Path) -> Result<ChannelConfig, String> {
     let file = LedgerFile::open(path).map_err(|e| e.to_string())?;
     let block = file
         .blocks()

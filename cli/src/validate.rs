@@ -12,7 +12,7 @@ use block_validator::{
     ValidatorOptions,
 };
 use bytes::Bytes;
-use fabric_config::{ChannelConfig, MspFolder};
+use fabric_config::MspFolder;
 use fabric_ledger::{ChainChecker, LedgerDir, LedgerFile, RawBlock};
 use fabric_protos::protos::{application_policy, ApplicationPolicy, TxValidationCode};
 use loader::{Builtins, ConfigOptions, HandlersConfig, Registry, ValidationInstances};
@@ -129,7 +129,7 @@ pub fn run(args: &ValidateArgs) -> Result<Verdict, String> {
             .collect::<Result<_, _>>()?,
     };
     let initial = if let Some(block) = &args.channel_config {
-        InitialConfig::Config(Box::new(config_from_block_file(block)?))
+        InitialConfig::Config(Box::new(crate::inspect::config_from_block_file(block)?))
     } else if args.msp.is_empty() {
         InitialConfig::Ledger
     } else {
@@ -259,21 +259,6 @@ fn policy_parameter(text: &str) -> Result<Bytes, String> {
     }
     .encode_to_vec()
     .into())
-}
-
-fn config_from_block_file(path: &Path) -> Result<ChannelConfig, String> {
-    let file = LedgerFile::open(path).map_err(|e| e.to_string())?;
-    let block = file
-        .blocks()
-        .next()
-        .ok_or_else(|| format!("{}: holds no block", path.display()))?
-        .map_err(|e| e.to_string())?;
-    let envelope = block
-        .envelopes
-        .first()
-        .ok_or_else(|| format!("{}: block {} is empty", path.display(), block.number))?;
-    ChannelConfig::from_config_block_envelope(envelope.clone())
-        .map_err(|e| format!("{}: block {}: {e}", path.display(), block.number))
 }
 
 /// The files of the ledger in order, and a chain checker that continues a snapshot when the
