@@ -313,3 +313,40 @@ impl Workload {
         self.blocks.iter().map(|b| b.envelopes.len()).sum()
     }
 }
+
+/// The project's builtin validation plugins as the CLI loads them (`loader::Builtins::project()`
+/// through a core.yaml): `DefaultValidation` under key `vscc` and `SignedByMajorityPeerOrgs`
+/// under key `majority`.
+///
+/// # Panics
+/// When the loader refuses the configuration (a benchmark has no other way to fail).
+#[must_use]
+pub fn project_builtin_factories() -> BTreeMap<String, Arc<dyn PluginFactory>> {
+    let yaml =
+        "peer:\n  handlers:\n    validators:\n      vscc:\n        name: DefaultValidation\n      \
+                majority:\n        name: SignedByMajorityPeerOrgs\n";
+    let config = loader::HandlersConfig::from_yaml(
+        yaml,
+        Path::new("bench.yaml"),
+        Path::new("."),
+        &BTreeMap::new(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let registry = loader::Registry::load(&config, &loader::Builtins::project())
+        .unwrap_or_else(|e| panic!("{e}"));
+    registry.validation_factories()
+}
+
+/// `options` with every chaincode validated by `plugin` (a key of the factories) with
+/// `parameter` as its validation parameter.
+#[must_use]
+pub fn with_plugin(options: &ValidatorOptions, plugin: &str, parameter: &[u8]) -> ValidatorOptions {
+    let mut options = options.clone();
+    for chaincode in options.chaincodes.values_mut() {
+        *chaincode = ChaincodeOverride {
+            plugin: plugin.to_owned(),
+            parameter: Some(Bytes::copy_from_slice(parameter)),
+        };
+    }
+    options
+}

@@ -12,8 +12,8 @@ use block_validator::ChannelHost;
 use fabric_testgen::tx::Fault;
 use handlers_api::ffi::validation::{factory_from_ffi, factory_to_ffi};
 use handlers_api::validation::{
-    ApplicationOrg, BlockView, ChannelOrganizations, Context, InitError, OrganizationsError,
-    Plugin, PluginFactory, SerializedPolicy, ValidationError,
+    ApplicationOrg, BlockView, ChannelOrganizations, Context, Dependencies, InitError,
+    OrganizationsError, Plugin, PluginFactory, SerializedPolicy, ValidationError,
 };
 use loader::{InstanceError, ValidationInstances};
 use support::{config, consortium, execution_failure, Consortium, CHANNEL, CMSCC};
@@ -21,6 +21,14 @@ use vscc_majority_orgs::{SignedByMajorityPeerOrgsFactory, PLUGIN_NAME};
 
 fn genesis_host() -> ChannelHost {
     ChannelHost::new(CHANNEL, Some(config(&consortium().genesis)), Arc::default())
+}
+
+/// The dependencies of a host that predates `channel_organizations` (the appended field left
+/// unset), as an older peer would pass them.
+fn older_host_dependencies(host: &ChannelHost) -> Dependencies {
+    let mut deps = host.dependencies();
+    deps.channel_organizations = None;
+    deps
 }
 
 /// How a test host's organisation list behaves.
@@ -80,7 +88,9 @@ fn validate_one(plugin: &dyn Plugin, tx: &[u8]) -> Result<(), ValidationError> {
 fn init_requires_channel_organizations() {
     for (how, factory) in factories() {
         let mut plugin = factory.new().unwrap();
-        let err = plugin.init(genesis_host().dependencies()).unwrap_err();
+        let err = plugin
+            .init(older_host_dependencies(&genesis_host()))
+            .unwrap_err();
         assert_eq!(
             err,
             InitError::MissingDependency("channel organizations".into()),
@@ -101,7 +111,7 @@ fn the_loader_reports_the_missing_dependency_as_unusable() {
     )]));
     let host = genesis_host();
     let err = instances
-        .get("majority", CHANNEL, || Ok(host.dependencies()))
+        .get("majority", CHANNEL, || Ok(older_host_dependencies(&host)))
         .err()
         .unwrap();
     assert!(
@@ -113,11 +123,9 @@ fn the_loader_reports_the_missing_dependency_as_unusable() {
         matches!(&failure, ValidationError::ExecutionFailure(m) if m.contains("channel organizations")),
         "{failure:?}"
     );
-    // With the dependency the same table gives a working instance.
+    // With the host's own dependency the same table gives a working instance.
     let plugin = instances
-        .get("majority", CHANNEL, || {
-            Ok(support::host_dependencies(&host))
-        })
+        .get("majority", CHANNEL, || Ok(host.dependencies()))
         .unwrap();
     let c = consortium();
     let tx = c.tx(
@@ -243,4 +251,47 @@ fn organisations_come_from_the_dependency_not_from_the_msps() {
         &c.tx(&[Consortium::id(&c.org1, "client")], Fault::None),
     )
     .unwrap();
+}
+
+#[test]
+fn the_hosts_organisations_follow_the_configuration_in_force() {
+    let c = consortium();
+    let host = ChannelHost::new(CHANNEL, None, Arc::default());
+    let orgs = host.dependencies().channel_organizations.unwrap();
+    // No configuration known yet: the host cannot tell, which halts rather than invalidates.
+    let err = orgs.application_orgs().unwrap_err();
+    assert!(err.to_string().contains(CHANNEL), "{err}");
+    let listed = |orgs: &Arc<dyn ChannelOrganizations>| -> Vec<(String, bool)> {
+        orgs.application_orgs()
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.msp_id, o.node_ous_enabled))
+            .collect()
+    };
+    let entry = |msp: &str, node_ous: bool| (msp.to_owned(), node_ous);
+    host.set_config(config(&c.genesis));
+    assert_eq!(
+        listed(&orgs),
+        [entry("Org1MSP", true), entry("Org2MSP", false)]
+    );
+    // The dependency handed out before the commit sees every later configuration.
+    host.set_config(config(&c.add_orgx));
+    assert_eq!(
+        listed(&orgs),
+        [
+            entry("Org1MSP", true),
+            entry("Org2MSP", false),
+            entry("OrgXMSP", true)
+        ]
+    );
+    host.set_config(config(&c.add_orgy));
+    host.set_config(config(&c.remove_org2));
+    assert_eq!(
+        listed(&orgs),
+        [
+            entry("Org1MSP", true),
+            entry("OrgXMSP", true),
+            entry("OrgYMSP", false)
+        ]
+    );
 }

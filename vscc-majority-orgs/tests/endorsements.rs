@@ -194,8 +194,7 @@ fn unreadable_transactions_are_invalid() {
         "block has only 1 transactions, but requested tx at position 1"
     );
     let mut plugin = SignedByMajorityPeerOrgs::default();
-    handlers_api::validation::Plugin::init(&mut plugin, support::host_dependencies(&channel.host))
-        .unwrap();
+    handlers_api::validation::Plugin::init(&mut plugin, channel.host.dependencies()).unwrap();
     let refs: [&[u8]; 2] = [b"not this one", &good];
     let block = BlockView::new(9, &refs);
     let ctx = Context::new(SerializedPolicy(b""));

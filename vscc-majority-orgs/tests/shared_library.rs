@@ -7,20 +7,16 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use block_validator::{ChaincodeOverride, ChannelHost, ChannelValidator, ValidatorOptions};
+use block_validator::{ChaincodeOverride, ChannelValidator, ValidatorOptions};
 use bytes::Bytes;
 use fabric_protos::protos::TxValidationCode as Code;
-use fabric_testgen::tx::Fault;
-use handlers_api::validation::{
-    BlockView, Context, Dependencies, InitError, Plugin, PluginFactory, ValidationError,
-};
 use loader::config::{ConfigOptions, HandlersConfig};
 use loader::registry::{Builtins, LoadedFrom, Registry};
 use loader::ValidationInstances;
-use support::{cdylib, consortium, Channel, Consortium, HostOrgs, CHANNEL, CMSCC};
-use vscc_majority_orgs::{SignedByMajorityPeerOrgsFactory, PLUGIN_NAME};
+use support::{cdylib, consortium, ledger, Channel, CHANNEL, CMSCC};
+use vscc_majority_orgs::PLUGIN_NAME;
 
 /// A registry with the plugin twice: `majority` (the builtin) and `majority_so` (the
 /// library), from a core.yaml written into a temporary plugins directory.
@@ -44,10 +40,8 @@ fn registry() -> (tempfile::TempDir, Registry) {
         plugins_dir: None,
     };
     let config = HandlersConfig::from_file(&core_yaml, &options).unwrap();
-    let builtins = Builtins::new().with_validation(PLUGIN_NAME, || {
-        Ok(Box::new(SignedByMajorityPeerOrgsFactory))
-    });
-    let registry = Registry::load(&config, &builtins).unwrap();
+    // The project's builtins, as the CLI registers them.
+    let registry = Registry::load(&config, &Builtins::project()).unwrap();
     (dir, registry)
 }
 
@@ -64,35 +58,16 @@ fn the_library_exports_signed_by_majority_peer_orgs() {
         other => panic!("not a library: {other:?}"),
     }
     assert!(registry.endorsement_factory("majority_so").is_none());
-}
-
-/// Every transaction of the scenario with the configuration it is validated under.
-fn scenario_txs() -> Vec<(u8, Bytes)> {
-    let c = consortium();
-    let (org1, org2, orgx, orgy, orgz) = (
-        Consortium::peer(&c.org1),
-        Consortium::peer(&c.org2),
-        Consortium::peer(&c.orgx),
-        Consortium::peer(&c.orgy),
-        Consortium::peer(&c.orgz),
-    );
-    let org2_revoked = Consortium::id(&c.org2, "client3");
-    let org1_client = Consortium::id(&c.org1, "client");
-    vec![
-        (0, c.tx(&[org1], Fault::None)),
-        (0, c.tx(&[org1, org2], Fault::None)),
-        (0, c.tx(&[org1, org2_revoked], Fault::None)),
-        (0, c.tx(&[org1_client, org2], Fault::None)),
-        (1, c.tx(&[org1, orgx], Fault::None)),
-        (1, c.tx(&[orgx], Fault::None)),
-        (1, c.tx(&[org2, orgy], Fault::None)),
-        (1, c.tx_with_extra(&[org1], &[&c.org1_peer1])),
-        (1, c.tx(&[orgx, org1], Fault::BadEndorsementSignature)),
-        (1, c.tx(&[orgz, org2, orgx], Fault::None)),
-        (2, c.tx(&[org1, org2], Fault::None)),
-        (2, c.tx(&[org1, org2, orgy], Fault::None)),
-        (2, Bytes::from_static(b"\x0a\x02no")),
-    ]
+    // `majority` (no `library:`) is the loader's project builtin of that name.
+    let record = registry
+        .loaded()
+        .iter()
+        .find(|r| r.key == "majority")
+        .unwrap();
+    match &record.from {
+        LoadedFrom::Builtin { name } => assert_eq!(name, PLUGIN_NAME),
+        other => panic!("not a builtin: {other:?}"),
+    }
 }
 
 #[test]
@@ -107,7 +82,8 @@ fn builtin_and_library_plugins_agree_verdict_by_verdict() {
         let b = Channel::new(library.as_ref(), &c.genesis);
         let mut in_force = 0;
         let mut verdicts = Vec::new();
-        for (config, tx) in scenario_txs() {
+        let not_a_tx = (2, Bytes::from_static(ledger::NOT_A_TRANSACTION));
+        for (config, tx) in ledger::scenario_txs().into_iter().chain([not_a_tx]) {
             while in_force < config {
                 a.commit_config(configs[usize::from(in_force)]);
                 b.commit_config(configs[usize::from(in_force)]);
@@ -128,83 +104,12 @@ fn builtin_and_library_plugins_agree_verdict_by_verdict() {
     }
 }
 
-/// A factory that hands its plugins the channel's organisations from the validator's own host
-/// when the host does not provide them (the block validator's host gains that dependency
-/// separately).
-struct WithHostOrgs {
-    inner: Arc<dyn PluginFactory>,
-    host: Arc<OnceLock<ChannelHost>>,
-}
-
-struct WithHostOrgsPlugin {
-    inner: Box<dyn Plugin>,
-    host: Arc<OnceLock<ChannelHost>>,
-}
-
-impl PluginFactory for WithHostOrgs {
-    fn new(&self) -> Result<Box<dyn Plugin>, InitError> {
-        Ok(Box::new(WithHostOrgsPlugin {
-            inner: self.inner.new()?,
-            host: Arc::clone(&self.host),
-        }))
-    }
-}
-
-impl Plugin for WithHostOrgsPlugin {
-    fn init(&mut self, mut deps: Dependencies) -> Result<(), InitError> {
-        if deps.channel_organizations.is_none() {
-            let host = self
-                .host
-                .get()
-                .ok_or_else(|| InitError::Failed("test host not set".into()))?;
-            deps = deps.with_channel_organizations(Arc::new(HostOrgs(host.clone())));
-        }
-        self.inner.init(deps)
-    }
-
-    fn validate(
-        &self,
-        block: &BlockView<'_>,
-        namespace: &str,
-        tx_position: usize,
-        action_position: usize,
-        context: &Context<'_>,
-    ) -> Result<(), ValidationError> {
-        self.inner
-            .validate(block, namespace, tx_position, action_position, context)
-    }
-}
-
-/// The scenario as a ledger: genesis, txs, +OrgX, txs, +OrgY, txs.
-fn ledger() -> Vec<Vec<Bytes>> {
-    let c = consortium();
-    let mut blocks = vec![vec![c.genesis.clone()]];
-    let mut current = Vec::new();
-    let mut in_force = 0;
-    for (config, tx) in scenario_txs() {
-        if config != in_force {
-            blocks.push(std::mem::take(&mut current));
-            blocks.push(vec![
-                [&c.add_orgx, &c.add_orgy][usize::from(in_force)].clone()
-            ]);
-            in_force = config;
-        }
-        current.push(tx);
-    }
-    blocks.push(current);
-    blocks
-}
-
-/// The codes the block validator gives the ledger with cmscc validated by `plugin`.
+/// The codes the block validator gives the ledger, with [`ledger::NOT_A_TRANSACTION`] appended
+/// to its last block, with cmscc validated by `plugin`.
 fn committer_codes(registry: &Registry, plugin: &str, parameter: &[u8]) -> Vec<Vec<u8>> {
-    let host = Arc::new(OnceLock::new());
-    let factory = WithHostOrgs {
-        inner: registry.validation_factory(plugin).unwrap(),
-        host: Arc::clone(&host),
-    };
     let instances = ValidationInstances::new(BTreeMap::from([(
         plugin.to_owned(),
-        Arc::new(factory) as Arc<dyn PluginFactory>,
+        registry.validation_factory(plugin).unwrap(),
     )]));
     let options = ValidatorOptions {
         pool_size: 2,
@@ -218,8 +123,12 @@ fn committer_codes(registry: &Registry, plugin: &str, parameter: &[u8]) -> Vec<V
         ..ValidatorOptions::default()
     };
     let mut validator = ChannelValidator::new(CHANNEL, None, Arc::new(instances), options);
-    host.set(validator.host().clone()).unwrap();
-    ledger()
+    let mut blocks = ledger::blocks();
+    blocks
+        .last_mut()
+        .unwrap()
+        .push(Bytes::from_static(ledger::NOT_A_TRANSACTION));
+    blocks
         .iter()
         .enumerate()
         .map(|(number, envelopes)| {
@@ -234,25 +143,14 @@ fn committer_codes(registry: &Registry, plugin: &str, parameter: &[u8]) -> Vec<V
 #[test]
 fn the_block_validator_gives_the_same_codes_with_builtin_and_library() {
     let (_dir, registry) = registry();
-    let valid = Code::Valid as u8;
-    let fail = Code::EndorsementPolicyFailure as u8;
-    let config = Code::Valid as u8;
-    let bad_payload = Code::BadPayload as u8;
-    let expected: Vec<Vec<u8>> = vec![
-        vec![config],
-        // M=2: Org1 | Org1+Org2 | Org1+revoked Org2 | Org1 client+Org2.
-        vec![fail, valid, fail, fail],
-        vec![config],
-        // M=3: Org1+OrgX | OrgX | Org2+OrgY | Org1 twice | bad OrgX+Org1 | OrgZ+Org2+OrgX.
-        vec![valid, fail, fail, fail, fail, valid],
-        vec![config],
-        // M=4: Org1+Org2 | Org1+Org2+OrgY | garbage.
-        vec![fail, valid, bad_payload],
-    ];
-    let builtin = committer_codes(&registry, "majority", b"MAJORITY");
-    let library = committer_codes(&registry, "majority_so", b"MAJORITY");
-    assert_eq!(builtin, expected);
-    assert_eq!(library, expected);
+    for rule in ["MAJORITY", "ANY"] {
+        let builtin = committer_codes(&registry, "majority", rule.as_bytes());
+        let library = committer_codes(&registry, "majority_so", rule.as_bytes());
+        let mut expected = ledger::expected_codes(rule);
+        expected.last_mut().unwrap().push(Code::BadPayload as u8);
+        assert_eq!(builtin, expected, "{rule}");
+        assert_eq!(library, builtin, "{rule}");
+    }
     // Fabric's committer rejects a chaincode definition with an empty validation parameter
     // before any plugin runs, so the plugin's "empty means MAJORITY" never applies there.
     let invalid_cc = Code::InvalidChaincode as u8;
@@ -260,15 +158,4 @@ fn the_block_validator_gives_the_same_codes_with_builtin_and_library() {
         committer_codes(&registry, "majority", b"")[1],
         vec![invalid_cc; 4]
     );
-    // Another rule through both: ANY.
-    let builtin_any = committer_codes(&registry, "majority", b"ANY");
-    assert_eq!(
-        builtin_any,
-        committer_codes(&registry, "majority_so", b"ANY")
-    );
-    assert_eq!(
-        builtin_any[3],
-        vec![valid, valid, valid, valid, valid, valid]
-    );
-    assert_eq!(builtin_any[1], vec![valid, valid, valid, valid]);
 }

@@ -1,7 +1,9 @@
 //! The consortium of the scenario, built with fabric-testgen (real certificates, CRLs,
-//! config blocks and signatures), and a channel that runs a plugin against it with the block
-//! validator's host dependencies.
+//! config blocks and signatures), a channel that runs a plugin against it with the block
+//! validator's host dependencies, and the scenario as a ledger ([`ledger`]).
 #![allow(dead_code, clippy::unwrap_used)]
+
+pub mod ledger;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,8 +27,7 @@ use fabric_testgen::tx::{build_endorser_tx, Chaincode, Fault, TxRequest};
 use fabric_testgen::x509::{serial_from, SubjectName};
 use fabric_testgen::Seed;
 use handlers_api::validation::{
-    ApplicationOrg, BlockView, ChannelOrganizations, Context, Dependencies, OrganizationsError,
-    Plugin, PluginFactory, SerializedPolicy, ValidationError,
+    BlockView, Context, Plugin, PluginFactory, SerializedPolicy, ValidationError,
 };
 use prost::Message;
 
@@ -291,39 +292,6 @@ pub fn append_endorsements(envelope: &Bytes, creator: &Identity, extra: &[&Extra
     )
 }
 
-/// The channel's application organisations read from a [`ChannelHost`]'s configuration in
-/// force: the test stand-in for the block validator's own provider.
-pub struct HostOrgs(pub ChannelHost);
-
-impl ChannelOrganizations for HostOrgs {
-    fn application_orgs(&self) -> Result<Vec<ApplicationOrg>, OrganizationsError> {
-        let config = self.0.config().ok_or_else(|| {
-            OrganizationsError::Provider(format!(
-                "channel {} has no configuration yet",
-                self.0.channel_id()
-            ))
-        })?;
-        let mut orgs: Vec<ApplicationOrg> = config
-            .application_orgs()
-            .iter()
-            .map(|o| ApplicationOrg::new(o.name.clone(), o.msp_id.clone(), o.node_ous_enabled()))
-            .collect();
-        orgs.sort_by(|a, b| a.msp_id.cmp(&b.msp_id));
-        Ok(orgs)
-    }
-}
-
-/// The host's dependencies, with [`HostOrgs`] when the host does not provide
-/// `channel_organizations` itself.
-pub fn host_dependencies(host: &ChannelHost) -> Dependencies {
-    let deps = host.dependencies();
-    if deps.channel_organizations.is_some() {
-        deps
-    } else {
-        deps.with_channel_organizations(Arc::new(HostOrgs(host.clone())))
-    }
-}
-
 /// The configuration carried by a config envelope.
 pub fn config(envelope: &Bytes) -> ChannelConfig {
     ChannelConfig::from_config_block_envelope(envelope.clone()).unwrap()
@@ -343,7 +311,7 @@ impl Channel {
     pub fn new(factory: &dyn PluginFactory, genesis: &Bytes) -> Self {
         let host = ChannelHost::new(CHANNEL, Some(config(genesis)), Arc::default());
         let mut plugin = factory.new().unwrap();
-        plugin.init(host_dependencies(&host)).unwrap();
+        plugin.init(host.dependencies()).unwrap();
         Channel {
             host,
             plugin,
@@ -400,10 +368,17 @@ pub fn execution_failure(outcome: Result<(), ValidationError>) -> String {
 
 /// `target/<profile>/` of this test run, found from the test executable (in
 /// `target/<profile>/deps/`).
-pub fn cdylib(stem: &str) -> PathBuf {
+pub fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = profile_dir.join(format!(
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The shared library `stem` in `target/<profile>/`, failing the test when it is missing.
+pub fn cdylib(stem: &str) -> PathBuf {
+    let path = profile_dir().join(format!(
         "{}{stem}{}",
         std::env::consts::DLL_PREFIX,
         std::env::consts::DLL_SUFFIX
@@ -411,6 +386,17 @@ pub fn cdylib(stem: &str) -> PathBuf {
     assert!(
         path.exists(),
         "{} is missing: build it first (cargo build -p vscc-majority-orgs-plugin)",
+        path.display()
+    );
+    path
+}
+
+/// The `fabric-handlers` binary in `target/<profile>/`, failing the test when it is missing.
+pub fn cli_binary() -> PathBuf {
+    let path = profile_dir().join(format!("fabric-handlers{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: run cargo build --workspace first (or cargo build -p fabric-handlers-cli)",
         path.display()
     );
     path
