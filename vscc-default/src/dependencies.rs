@@ -104,48 +104,47 @@ impl DependencyManager {
     /// higher than the current one) and extracts the metadata-write dependencies of every
     /// transaction at positions `0..=tx_position` not extracted yet. A transaction whose
     /// envelope, payload, transaction, action or rwset does not parse has no dependency
-    /// (Fabric returns early without signalling for some of these; spec 11.4). All extraction
-    /// happens under the lock, so once this returns every earlier transaction counts as
-    /// "inserted".
+    /// (Fabric returns early without signalling for some of these; spec 11.4). The decoding
+    /// runs outside the lock and its results are inserted under it, so once this returns every
+    /// earlier transaction counts as "inserted".
     ///
     /// # Errors
     ///
     /// An execution failure when `block` is older than the block currently tracked (Fabric
     /// panics: "programming error"; SB-13).
     pub fn pre_validate(&self, block: &BlockView<'_>, tx_position: usize) -> Result<(), V20Error> {
-        let mut guard = self.lock()?;
-        let current = guard.as_ref().map(|m| m.number);
-        match current {
-            Some(n) if n > block.number() => {
-                return Err(V20Error::Execution(format!(
+        let upto = tx_position.saturating_add(1).min(block.len());
+        let from = {
+            let mut guard = self.lock()?;
+            let tracked = guard.as_ref().map(|m| m.number);
+            match tracked {
+                Some(n) if n > block.number() => {
+                    return Err(V20Error::Execution(format!(
                     "programming error: block with number {} validated after block with number {n}",
                     block.number()
                 )))
-            }
-            Some(n) if n == block.number() => {}
-            _ => *guard = Some(BlockMemo::new(block.number())),
-        }
-        let Some(memo) = guard.as_mut() else {
-            // Invariant: set just above.
-            return Err(V20Error::Execution(
-                "key-level dependency state missing".into(),
-            ));
-        };
-        let upto = tx_position.saturating_add(1).min(block.len());
-        for i in memo.extracted..upto {
-            let Some(rw) = block.envelope(i).and_then(dependency_rwset) else {
-                continue;
-            };
-            let Ok(namespaces) = rwset::parse(rw) else {
-                continue;
-            };
-            for ns in &namespaces {
-                for (coll, key) in ns.metadata_keys() {
-                    memo.updaters
-                        .entry((ns.namespace.clone(), coll.to_owned(), key.to_vec()))
-                        .or_default()
-                        .insert(i);
                 }
+                Some(n) if n == block.number() => {}
+                _ => *guard = Some(BlockMemo::new(block.number())),
+            }
+            let memo = current(&mut guard, block.number())?;
+            if memo.extracted >= upto {
+                return Ok(());
+            }
+            memo.extracted
+        };
+        // Decoding is the expensive part: it runs without the lock, so that threads validating
+        // neighbouring transactions do not wait for each other. Two threads may extract the
+        // same transaction; extraction is a function of the bytes, so the sets they insert are
+        // the same.
+        let extracted: Vec<(usize, Vec<VpKey>)> = (from..upto)
+            .map(|i| (i, metadata_keys_of(block, i)))
+            .collect();
+        let mut guard = self.lock()?;
+        let memo = current(&mut guard, block.number())?;
+        for (i, keys) in extracted {
+            for key in keys {
+                memo.updaters.entry(key).or_default().insert(i);
             }
         }
         memo.extracted = memo.extracted.max(upto);
@@ -205,6 +204,25 @@ impl DependencyManager {
         self.changed.notify_all();
         Ok(())
     }
+}
+
+/// The (namespace, collection, key) metadata that transaction `i` of `block` writes; none when
+/// its envelope, payload, transaction, action or read-write set does not parse.
+fn metadata_keys_of(block: &BlockView<'_>, i: usize) -> Vec<VpKey> {
+    let Some(rw) = block.envelope(i).and_then(dependency_rwset) else {
+        return Vec::new();
+    };
+    let Ok(namespaces) = rwset::parse(rw) else {
+        return Vec::new();
+    };
+    namespaces
+        .iter()
+        .flat_map(|ns| {
+            ns.metadata_keys()
+                .map(|(coll, key)| (ns.namespace.clone(), coll.to_owned(), key.to_vec()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The memo of `block`, or an execution failure when another block replaced it.
