@@ -7,9 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use fabric_config::{ChannelConfig, FolderChannelOptions, MspFolder};
 use fabric_ledger::{ChainChecker, RawBlock};
-use fabric_protos::common::{ChannelHeader, Envelope, Payload};
 use loader::ValidationInstances;
-use prost::Message;
 
 use crate::error::BlockError;
 use crate::validator::{BlockVerdict, ChannelValidator, ValidatorOptions};
@@ -181,11 +179,7 @@ impl Replay {
 
 /// The channel ID in an envelope's channel header.
 fn channel_of(raw: &Bytes) -> Option<String> {
-    let envelope = Envelope::decode(raw.clone()).ok()?;
-    let header = Payload::decode(envelope.payload).ok()?.header?;
-    let channel = ChannelHeader::decode(header.channel_header)
-        .ok()?
-        .channel_id;
+    let channel = crate::transaction::channel_header_of(raw)?.channel_id;
     (!channel.is_empty()).then_some(channel)
 }
 

@@ -152,6 +152,15 @@ pub fn check_envelope(raw: &Bytes, ctx: EnvelopeContext<'_>) -> Result<Checked, 
     }
 }
 
+/// The channel header of an envelope, when envelope, payload, header and channel header all
+/// decode (for reporting a transaction that failed its checks, and for telling its channel).
+#[must_use]
+pub fn channel_header_of(raw: &Bytes) -> Option<ChannelHeader> {
+    let envelope = Envelope::decode(raw.clone()).ok()?;
+    let header = Payload::decode(envelope.payload).ok()?.header?;
+    ChannelHeader::decode(header.channel_header).ok()
+}
+
 /// Fabric's tx ID: lowercase hex of SHA-256(nonce ‖ creator).
 #[must_use]
 pub fn compute_txid(nonce: &[u8], creator: &[u8]) -> String {

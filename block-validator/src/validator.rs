@@ -380,10 +380,14 @@ impl TxJob<'_> {
         let checked = match transaction::check_envelope(raw, ctx) {
             Ok(checked) => checked,
             Err(rejection) => {
-                let txid = txid_of(raw);
-                if options.check_signatures && self.config.is_none() && !is_config(raw) {
+                let header = transaction::channel_header_of(raw);
+                let is_config = header
+                    .as_ref()
+                    .is_some_and(|c| c.r#type == fabric_protos::common::HeaderType::Config as i32);
+                if options.check_signatures && self.config.is_none() && !is_config {
                     return TxOutcome::Halt(BlockError::NoConfig { block: self.number });
                 }
+                let txid = header.map(|c| c.tx_id).unwrap_or_default();
                 return flagged(rejection.code, txid, rejection.reason);
             }
         };
@@ -560,22 +564,9 @@ impl TxJob<'_> {
     }
 }
 
+/// The tx ID of an envelope, empty when its headers do not decode.
 fn txid_of(raw: &Bytes) -> String {
-    use prost::Message;
-    let channel_header = fabric_protos::common::Envelope::decode(raw.clone())
-        .ok()
-        .and_then(|e| fabric_protos::common::Payload::decode(e.payload).ok())
-        .and_then(|p| p.header)
-        .and_then(|h| fabric_protos::common::ChannelHeader::decode(h.channel_header).ok());
-    channel_header.map(|c| c.tx_id).unwrap_or_default()
-}
-
-fn is_config(raw: &Bytes) -> bool {
-    use prost::Message;
-    fabric_protos::common::Envelope::decode(raw.clone())
-        .ok()
-        .and_then(|e| fabric_protos::common::Payload::decode(e.payload).ok())
-        .and_then(|p| p.header)
-        .and_then(|h| fabric_protos::common::ChannelHeader::decode(h.channel_header).ok())
-        .is_some_and(|c| c.r#type == fabric_protos::common::HeaderType::Config as i32)
+    transaction::channel_header_of(raw)
+        .map(|c| c.tx_id)
+        .unwrap_or_default()
 }

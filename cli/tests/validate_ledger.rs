@@ -130,12 +130,8 @@ fn synthetic_ledger_reproduces_its_mvcc_read_conflict() {
     );
     // Without MVCC the same transaction is valid: the conflict comes from the read set.
     let path = shared("fabric-ledgers/synthetic-kvledger-v13-mvcc");
-    let without = run_plain(&["--no-signatures", "--no-mvcc", &path]);
+    let without = crate::run(&["--no-signatures", "--no-mvcc", &path]);
     assert_eq!(without.codes()[&(8, 0)], 0);
-}
-
-fn run_plain(args: &[&str]) -> Run {
-    run(args)
 }
 
 #[test]
