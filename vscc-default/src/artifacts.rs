@@ -11,6 +11,8 @@ use fabric_protos::protos::{
 };
 use prost::Message;
 
+use crate::rwset::{self, NamespaceWrites, RwsetError};
+
 /// Why the artifacts of a transaction action could not be extracted. Every variant is a
 /// policy error (invalid transaction, code 10).
 #[non_exhaustive]
@@ -65,6 +67,33 @@ pub struct Artifacts {
     pub prp: Bytes,
     /// The endorsements, in transaction order (duplicates kept).
     pub endorsements: Vec<Endorsement>,
+}
+
+/// One transaction action decoded once: its artifacts and its written keys (or why the
+/// read-write set does not parse, which the validator reports only after the artifacts).
+#[derive(Debug, Clone)]
+pub struct DecodedAction {
+    /// The artifacts.
+    pub artifacts: Artifacts,
+    /// The written keys of `artifacts.rwset`, per namespace.
+    pub writes: Result<Vec<NamespaceWrites>, RwsetError>,
+}
+
+impl DecodedAction {
+    /// [`extract`]s the artifacts of action `action_position` and parses their read-write set.
+    ///
+    /// # Errors
+    ///
+    /// As [`extract`]; a read-write set that does not parse is kept in `writes`.
+    pub fn decode(
+        envelope: &[u8],
+        tx_position: usize,
+        action_position: usize,
+    ) -> Result<Self, ArtifactError> {
+        let artifacts = extract(envelope, tx_position, action_position)?;
+        let writes = rwset::parse(artifacts.rwset.clone());
+        Ok(DecodedAction { artifacts, writes })
+    }
 }
 
 fn unmarshal<M: Message + Default>(what: &'static str, bytes: Bytes) -> Result<M, ArtifactError> {

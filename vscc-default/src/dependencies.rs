@@ -6,18 +6,31 @@
 //! per-namespace validation result of every transaction once known. See the crate
 //! documentation for the protocol as a whole.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 use handlers_api::validation::BlockView;
 
 use crate::artifacts::dependency_rwset;
 use crate::error::V20Error;
-use crate::rwset;
+use crate::rwset::{self, NamespaceWrites};
 
 /// A key whose validation parameter may change: namespace, collection (`""` = public) and the
 /// key (public: the key's bytes; private: the key hash).
 pub type VpKey = (String, String, Vec<u8>);
+
+/// Which transactions write the metadata of each key: namespace → collection → key → positions.
+/// Nested so that a lookup borrows its key parts instead of building a [`VpKey`].
+type Updaters = BTreeMap<String, BTreeMap<String, BTreeMap<Vec<u8>, BTreeSet<usize>>>>;
+
+/// The result of one transaction for one (namespace, chaincode policy).
+#[derive(Debug)]
+struct SlotEntry {
+    namespace: String,
+    policy: Vec<u8>,
+    slot: Slot,
+}
 
 /// One transaction's result for one namespace.
 #[derive(Debug, Clone)]
@@ -36,10 +49,12 @@ pub struct BlockMemo {
     /// How many leading transactions had their dependencies extracted.
     extracted: usize,
     /// Which transactions write the metadata of each key.
-    updaters: HashMap<VpKey, BTreeSet<usize>>,
-    /// Results per (transaction, namespace, chaincode policy): a host calling again with
-    /// other policy bytes gets a fresh computation, never a result made under another policy.
-    results: BTreeMap<(usize, String, Vec<u8>), Slot>,
+    updaters: Updaters,
+    /// Results per transaction, then per (namespace, chaincode policy): a host calling again
+    /// with other policy bytes gets a fresh computation, never a result made under another
+    /// policy. A transaction has one entry per namespace it writes, so the inner lists are
+    /// short and are searched without building a key.
+    results: BTreeMap<usize, Vec<SlotEntry>>,
 }
 
 impl BlockMemo {
@@ -47,23 +62,56 @@ impl BlockMemo {
         BlockMemo {
             number,
             extracted: 0,
-            updaters: HashMap::new(),
+            updaters: BTreeMap::new(),
             results: BTreeMap::new(),
         }
     }
 
-    /// The transactions before `tx` that write the metadata of `key`, ascending.
-    pub fn updaters_before(&self, key: &VpKey, tx: usize) -> Vec<usize> {
+    /// The transactions before `tx` that write the metadata of `key` (collection `coll`,
+    /// `""` = public) in `namespace`, ascending.
+    pub fn updaters_before(
+        &self,
+        namespace: &str,
+        coll: &str,
+        key: &[u8],
+        tx: usize,
+    ) -> Vec<usize> {
         self.updaters
-            .get(key)
+            .get(namespace)
+            .and_then(|colls| colls.get(coll))
+            .and_then(|keys| keys.get(key))
             .map(|s| s.range(..tx).copied().collect())
             .unwrap_or_default()
     }
 
     /// The slot of (`tx`, `namespace`) under chaincode policy `policy`.
     pub fn slot(&self, tx: usize, namespace: &str, policy: &[u8]) -> Option<&Slot> {
+        self.entry(tx, namespace, policy).map(|e| &e.slot)
+    }
+
+    fn entry(&self, tx: usize, namespace: &str, policy: &[u8]) -> Option<&SlotEntry> {
         self.results
-            .get(&(tx, namespace.to_owned(), policy.to_vec()))
+            .get(&tx)?
+            .iter()
+            .find(|e| e.namespace == namespace && e.policy == policy)
+    }
+
+    fn entry_mut(&mut self, tx: usize, namespace: &str, policy: &[u8]) -> Option<&mut SlotEntry> {
+        self.results
+            .get_mut(&tx)?
+            .iter_mut()
+            .find(|e| e.namespace == namespace && e.policy == policy)
+    }
+
+    fn record_updater(&mut self, (namespace, coll, key): VpKey, tx: usize) {
+        self.updaters
+            .entry(namespace)
+            .or_default()
+            .entry(coll)
+            .or_default()
+            .entry(key)
+            .or_default()
+            .insert(tx);
     }
 }
 
@@ -72,6 +120,9 @@ impl BlockMemo {
 pub struct DependencyManager {
     memo: Mutex<Option<BlockMemo>>,
     changed: Condvar,
+    /// Threads waiting on `changed`; only changed with `memo` locked, so a publisher that
+    /// reads zero under the lock has nobody to wake (and skips the wake-up system call).
+    waiters: AtomicUsize,
 }
 
 impl DependencyManager {
@@ -95,9 +146,11 @@ impl DependencyManager {
         &self,
         guard: MutexGuard<'a, Option<BlockMemo>>,
     ) -> Result<MutexGuard<'a, Option<BlockMemo>>, V20Error> {
-        self.changed
-            .wait(guard)
-            .map_err(|_| V20Error::Execution("key-level dependency state poisoned".into()))
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        let woken = self.changed.wait(guard);
+        // Relocked (also when poisoned): the count is still only changed under the lock.
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        woken.map_err(|_| V20Error::Execution("key-level dependency state poisoned".into()))
     }
 
     /// Fabric's `PreValidate`: switches to `block` (resetting the state when its number is
@@ -112,7 +165,16 @@ impl DependencyManager {
     ///
     /// An execution failure when `block` is older than the block currently tracked (Fabric
     /// panics: "programming error"; SB-13).
-    pub fn pre_validate(&self, block: &BlockView<'_>, tx_position: usize) -> Result<(), V20Error> {
+    ///
+    /// `known` carries the metadata keys of `tx_position` when the caller already decoded that
+    /// transaction the way this extraction would (its first action, read-write set parsed),
+    /// so that it is not decoded twice.
+    pub fn pre_validate(
+        &self,
+        block: &BlockView<'_>,
+        tx_position: usize,
+        mut known: Option<Vec<VpKey>>,
+    ) -> Result<(), V20Error> {
         let upto = tx_position.saturating_add(1).min(block.len());
         let from = {
             let mut guard = self.lock()?;
@@ -138,13 +200,19 @@ impl DependencyManager {
         // same transaction; extraction is a function of the bytes, so the sets they insert are
         // the same.
         let extracted: Vec<(usize, Vec<VpKey>)> = (from..upto)
-            .map(|i| (i, metadata_keys_of(block, i)))
+            .map(|i| {
+                let keys = match known.take() {
+                    Some(keys) if i == tx_position => keys,
+                    _ => metadata_keys_of(block, i),
+                };
+                (i, keys)
+            })
             .collect();
         let mut guard = self.lock()?;
         let memo = current(&mut guard, block.number())?;
         for (i, keys) in extracted {
             for key in keys {
-                memo.updaters.entry(key).or_default().insert(i);
+                memo.record_updater(key, i);
             }
         }
         memo.extracted = memo.extracted.max(upto);
@@ -166,11 +234,14 @@ impl DependencyManager {
     ) -> Result<bool, V20Error> {
         let mut guard = self.lock()?;
         let memo = current(&mut guard, block)?;
-        let key = (tx, namespace.to_owned(), policy.to_vec());
-        if memo.results.contains_key(&key) {
+        if memo.entry(tx, namespace, policy).is_some() {
             return Ok(false);
         }
-        memo.results.insert(key, Slot::InProgress);
+        memo.results.entry(tx).or_default().push(SlotEntry {
+            namespace: namespace.to_owned(),
+            policy: policy.to_vec(),
+            slot: Slot::InProgress,
+        });
         Ok(true)
     }
 
@@ -191,17 +262,26 @@ impl DependencyManager {
     ) -> Result<(), V20Error> {
         let mut guard = self.lock()?;
         let memo = current(&mut guard, block)?;
-        let key = (tx, namespace.to_owned(), policy.to_vec());
         match result {
             Err(V20Error::Execution(_)) => {
-                memo.results.remove(&key);
+                if let Some(entries) = memo.results.get_mut(&tx) {
+                    entries.retain(|e| !(e.namespace == namespace && e.policy == policy));
+                }
             }
-            other => {
-                memo.results.insert(key, Slot::Done(other.clone()));
-            }
+            other => match memo.entry_mut(tx, namespace, policy) {
+                Some(entry) => entry.slot = Slot::Done(other.clone()),
+                None => memo.results.entry(tx).or_default().push(SlotEntry {
+                    namespace: namespace.to_owned(),
+                    policy: policy.to_vec(),
+                    slot: Slot::Done(other.clone()),
+                }),
+            },
         }
+        let anyone_waiting = self.waiters.load(Ordering::Relaxed) > 0;
         drop(guard);
-        self.changed.notify_all();
+        if anyone_waiting {
+            self.changed.notify_all();
+        }
         Ok(())
     }
 }
@@ -215,6 +295,11 @@ fn metadata_keys_of(block: &BlockView<'_>, i: usize) -> Vec<VpKey> {
     let Ok(namespaces) = rwset::parse(rw) else {
         return Vec::new();
     };
+    metadata_keys(&namespaces)
+}
+
+/// The (namespace, collection, key) metadata that the parsed writes `namespaces` write.
+pub fn metadata_keys(namespaces: &[NamespaceWrites]) -> Vec<VpKey> {
     namespaces
         .iter()
         .flat_map(|ns| {

@@ -7,14 +7,14 @@ use handlers_api::validation::SignedData;
 /// The signed messages of one transaction action: for each endorsement, in transaction order
 /// and with duplicates kept, `prp ‖ endorser` signed by `endorser`.
 #[derive(Debug, Clone)]
-pub struct SignatureSet {
+pub struct SignatureSet<'e> {
     signed: Vec<Vec<u8>>,
-    endorsements: Vec<Endorsement>,
+    endorsements: &'e [Endorsement],
 }
 
-impl SignatureSet {
+impl<'e> SignatureSet<'e> {
     /// Builds the set from the original proposal-response-payload bytes and the endorsements.
-    pub fn new(prp: &Bytes, endorsements: Vec<Endorsement>) -> Self {
+    pub fn new(prp: &Bytes, endorsements: &'e [Endorsement]) -> Self {
         let signed = endorsements
             .iter()
             .map(|e| {
@@ -34,7 +34,7 @@ impl SignatureSet {
     pub fn signed_data(&self) -> Vec<SignedData<'_>> {
         self.signed
             .iter()
-            .zip(&self.endorsements)
+            .zip(self.endorsements)
             .map(|(data, e)| SignedData {
                 data,
                 identity: &e.endorser,

@@ -1,5 +1,6 @@
 //! Fabric's v20 validation logic (spec 4.2-4.4) over the deterministic dependency manager.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -8,10 +9,10 @@ use handlers_api::validation::{
     StateFetcher,
 };
 
-use crate::artifacts::extract;
-use crate::dependencies::{current, DependencyManager, Slot, VpKey};
+use crate::artifacts::{ArtifactError, DecodedAction};
+use crate::dependencies::{current, metadata_keys, DependencyManager, Slot};
 use crate::error::V20Error;
-use crate::rwset::{self, NamespaceWrites};
+use crate::rwset::NamespaceWrites;
 use crate::signature_set::SignatureSet;
 use crate::translate::translate_vp;
 
@@ -44,13 +45,15 @@ pub struct V20Validator {
 }
 
 /// One `validate` call: the block, namespace and chaincode policy shared by the transactions
-/// it resolves.
+/// it resolves, and the target transaction's action decoded once for the whole call.
 struct Call<'c, 'b> {
     block: &'c BlockView<'b>,
     namespace: &'c str,
     target: usize,
     action_position: usize,
     cc_policy: &'c [u8],
+    /// `None` only when the block has no envelope at `target`.
+    target_action: Option<&'c Result<DecodedAction, ArtifactError>>,
 }
 
 /// Why no key-level parameter was obtained for a key.
@@ -107,13 +110,30 @@ impl V20Validator {
         action_position: usize,
         cc_policy: &[u8],
     ) -> Result<(), V20Error> {
-        self.manager.pre_validate(block, tx_position)?;
+        let target_action = block
+            .envelope(tx_position)
+            .map(|env| DecodedAction::decode(env, tx_position, action_position));
+        // The dependency extraction reads the first action without checking the header type:
+        // when the strict decoding of that same action succeeded, both read the same
+        // read-write set, so its metadata keys are known already.
+        let known = match (&target_action, action_position) {
+            (Some(Ok(action)), 0) => Some(
+                action
+                    .writes
+                    .as_deref()
+                    .map(metadata_keys)
+                    .unwrap_or_default(),
+            ),
+            _ => None,
+        };
+        self.manager.pre_validate(block, tx_position, known)?;
         let call = Call {
             block,
             namespace,
             target: tx_position,
             action_position,
             cc_policy,
+            target_action: target_action.as_ref(),
         };
         self.resolve(&call, tx_position)
     }
@@ -186,8 +206,7 @@ impl V20Validator {
         let mut missing = BTreeSet::new();
         for ns in writes.iter().filter(|n| n.namespace == call.namespace) {
             for (coll, key) in ns.policy_keys() {
-                let vp_key: VpKey = (call.namespace.to_owned(), coll.to_owned(), key.to_vec());
-                for h in memo.updaters_before(&vp_key, tx) {
+                for h in memo.updaters_before(call.namespace, coll, key, tx) {
                     if !matches!(
                         memo.slot(h, call.namespace, call.cc_policy),
                         Some(Slot::Done(_))
@@ -208,28 +227,56 @@ impl V20Validator {
         }
     }
 
+    /// The decoded action of `tx` that this call validates: the call's own decoding for the
+    /// target, a fresh one for an earlier transaction it depends on.
+    fn decoded<'c>(
+        call: &Call<'c, '_>,
+        tx: usize,
+    ) -> Option<Cow<'c, Result<DecodedAction, ArtifactError>>> {
+        match call.target_action {
+            Some(decoded) if tx == call.target => Some(Cow::Borrowed(decoded)),
+            _ => {
+                let env = call.block.envelope(tx)?;
+                Some(Cow::Owned(DecodedAction::decode(
+                    env,
+                    tx,
+                    Self::action_of(call, tx),
+                )))
+            }
+        }
+    }
+
     /// The written keys of `tx`, `None` when its artifacts or rwset do not parse (then it
     /// fails validation on its own and depends on nothing).
-    fn writes_of(&self, call: &Call<'_, '_>, tx: usize) -> Option<Vec<NamespaceWrites>> {
-        let env = call.block.envelope(tx)?;
-        let art = extract(env, tx, Self::action_of(call, tx)).ok()?;
-        rwset::parse(art.rwset).ok()
+    fn writes_of<'c>(&self, call: &Call<'c, '_>, tx: usize) -> Option<Cow<'c, [NamespaceWrites]>> {
+        match Self::decoded(call, tx)? {
+            Cow::Borrowed(decoded) => decoded
+                .as_ref()
+                .ok()?
+                .writes
+                .as_deref()
+                .ok()
+                .map(Cow::Borrowed),
+            Cow::Owned(decoded) => decoded.ok()?.writes.ok().map(Cow::Owned),
+        }
     }
 
     /// Fabric's v20 `Validate` body for one transaction (4.2 steps 2-3).
     fn compute(&self, call: &Call<'_, '_>, tx: usize) -> Result<(), V20Error> {
         let number = call.block.number();
-        let env = call.block.envelope(tx).ok_or_else(|| {
+        let decoded = Self::decoded(call, tx).ok_or_else(|| {
             V20Error::Policy(format!(
                 "block has only {} transactions, but requested tx at position {tx}",
                 call.block.len()
             ))
         })?;
-        let art = extract(env, tx, Self::action_of(call, tx))
+        let action = decoded
+            .as_ref()
+            .as_ref()
             .map_err(|e| V20Error::Policy(e.to_string()))?;
-        let sigset = SignatureSet::new(&art.prp, art.endorsements);
+        let sigset = SignatureSet::new(&action.artifacts.prp, &action.artifacts.endorsements);
         let signed = sigset.signed_data();
-        let writes = rwset::parse(art.rwset).map_err(|e| {
+        let writes = action.writes.as_ref().map_err(|e| {
             V20Error::Policy(format!(
                 "txRWSet.FromProtoBytes failed on tx ({number},{tx}), error {e}"
             ))
@@ -264,7 +311,6 @@ impl V20Validator {
         key: &[u8],
     ) -> Result<Option<Vec<u8>>, VpError> {
         let cc = call.namespace;
-        let vp_key: VpKey = (cc.to_owned(), coll.to_owned(), key.to_vec());
         let updaters = {
             let mut guard = self
                 .manager
@@ -272,7 +318,7 @@ impl V20Validator {
                 .map_err(|e| VpError::Execution(e.to_string()))?;
             current(&mut guard, call.block.number())
                 .map_err(|e| VpError::Execution(e.to_string()))?
-                .updaters_before(&vp_key, tx)
+                .updaters_before(cc, coll, key, tx)
         };
         for h in updaters {
             match self.resolve(call, h) {
@@ -288,7 +334,6 @@ impl V20Validator {
                 Err(_) => {}
             }
         }
-        let location = vp_location(cc, coll, key);
         let state = self
             .deps
             .state_fetcher
@@ -307,7 +352,8 @@ impl V20Validator {
             }
             Err(e) => {
                 return Err(VpError::Execution(format!(
-                    "could not retrieve metadata for {location}: {e}"
+                    "could not retrieve metadata for {}: {e}",
+                    vp_location(cc, coll, key)
                 )))
             }
         };
@@ -316,7 +362,10 @@ impl V20Validator {
             .map(Vec::as_slice)
             .unwrap_or_default();
         let vp = translate_vp(stored).map_err(|e| {
-            VpError::Execution(format!("could not translate policy for {location}: {e}"))
+            VpError::Execution(format!(
+                "could not translate policy for {}: {e}",
+                vp_location(cc, coll, key)
+            ))
         })?;
         Ok((!vp.is_empty()).then_some(vp))
     }

@@ -121,7 +121,7 @@ impl UtxoValidator {
         namespace: &str,
         at: &str,
     ) -> Result<(), UtxoError> {
-        let set = SignatureSet::new(&art.prp, art.endorsements.clone());
+        let set = SignatureSet::new(&art.prp, &art.endorsements);
         match self
             .policy_evaluator
             .evaluate(parameter.endorsement_policy(), &set.signed_data())
