@@ -18,6 +18,7 @@
 //! [`fabric_msp::IdentityDeserializer`] traits only.
 
 pub mod application;
+pub mod cache;
 pub mod error;
 pub mod implicit_meta;
 pub mod lang;
@@ -28,6 +29,7 @@ pub mod signature_policy;
 pub mod signed_data;
 
 pub use application::{evaluate_application_policy, ParsedApplicationPolicy};
+pub use cache::ApplicationPolicyCache;
 pub use error::PolicyError;
 pub use implicit_meta::{implicit_meta_from_str, ImplicitMeta, ImplicitMetaRule};
 pub use lang::{describe_policy, parse_policy, print_policy, LangError};

@@ -1,7 +1,5 @@
 //! Signed data and its reduction to verified, de-duplicated identities (spec 6.2).
 
-use std::collections::HashSet;
-
 use fabric_msp::{Identity, IdentityDeserializer};
 
 /// One signature to be checked by a policy: the signed bytes, the serialized signer and the
@@ -31,23 +29,75 @@ pub fn signature_set_to_valid_identities<D>(
 where
     D: IdentityDeserializer + ?Sized,
 {
-    let mut accepted_keys: HashSet<String> = HashSet::with_capacity(signed_data.len());
-    let mut identities = Vec::with_capacity(signed_data.len());
+    let mut identities: Vec<D::Identity> = Vec::with_capacity(signed_data.len());
     for sd in signed_data {
         let Ok(identity) = deserializer.deserialize_identity(sd.identity) else {
             continue;
         };
-        // Fabric concatenates without a separator; keep the same key so that de-duplication
-        // decisions are identical.
-        let key = format!("{}{}", identity.msp_id(), identity.id());
-        if accepted_keys.contains(&key) {
+        // A signature set is a handful of endorsements: a linear scan of the accepted ones
+        // costs less than building a key for a set.
+        if identities
+            .iter()
+            .any(|accepted| same_key(accepted, &identity))
+        {
             continue;
         }
         if identity.verify(sd.data, sd.signature).is_err() {
             continue;
         }
-        accepted_keys.insert(key);
         identities.push(identity);
     }
     identities
+}
+
+/// Whether two identities have the same de-duplication key. Fabric's key is `msp_id ‖ id`,
+/// concatenated without a separator; comparing the concatenations (not the pairs) keeps its
+/// decisions identical, without building either string.
+fn same_key<I: Identity>(a: &I, b: &I) -> bool {
+    let (a_msp, a_id) = (a.msp_id().as_bytes(), a.id().as_bytes());
+    let (b_msp, b_id) = (b.msp_id().as_bytes(), b.id().as_bytes());
+    a_msp.len() + a_id.len() == b_msp.len() + b_id.len()
+        && a_msp.iter().chain(a_id).eq(b_msp.iter().chain(b_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_key;
+    use fabric_msp::{Identity, MspError};
+    use fabric_protos::common::MspPrincipal;
+
+    struct Named(&'static str, &'static str);
+
+    impl Identity for Named {
+        fn msp_id(&self) -> &str {
+            self.0
+        }
+        fn id(&self) -> &str {
+            self.1
+        }
+        fn validate(&self) -> Result<(), MspError> {
+            Ok(())
+        }
+        fn verify(&self, _: &[u8], _: &[u8]) -> Result<(), MspError> {
+            Ok(())
+        }
+        fn satisfies_principal(&self, _: &MspPrincipal) -> Result<(), MspError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn keys_compare_as_fabric_concatenates_them() {
+        assert!(same_key(&Named("Org1MSP", "abc"), &Named("Org1MSP", "abc")));
+        // Fabric's key has no separator: these two collide there, so they do here.
+        assert!(same_key(&Named("Org1", "MSPabc"), &Named("Org1MSP", "abc")));
+        assert!(!same_key(
+            &Named("Org1MSP", "abc"),
+            &Named("Org1MSP", "abd")
+        ));
+        assert!(!same_key(
+            &Named("Org1MSP", "abc"),
+            &Named("Org1MSP", "abcd")
+        ));
+    }
 }
