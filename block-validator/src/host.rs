@@ -11,6 +11,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use fabric_config::ChannelConfig;
 use fabric_msp::Identity as _;
 use fabric_msp::IdentityDeserializer as _;
+use fabric_policies::ApplicationPolicyCache;
 use fabric_protos::common::MspPrincipal;
 use handlers_api::validation::organizations::{
     ApplicationOrg, ChannelOrganizations, OrganizationsError,
@@ -34,6 +35,8 @@ struct Shared {
     channel_id: String,
     config: RwLock<Option<Arc<ChannelConfig>>>,
     state: Arc<RwLock<WorldState>>,
+    /// Policies the plugins evaluated, parsed once (valid across configurations).
+    policies: ApplicationPolicyCache,
 }
 
 impl std::fmt::Debug for ChannelHost {
@@ -57,6 +60,7 @@ impl ChannelHost {
                 channel_id: channel_id.to_owned(),
                 config: RwLock::new(config.map(Arc::new)),
                 state,
+                policies: ApplicationPolicyCache::default(),
             }),
         }
     }
@@ -217,14 +221,17 @@ impl validation::PolicyEvaluator for HostPolicies {
                 signature: sd.signature,
             })
             .collect();
-        fabric_policies::evaluate_application_policy(
-            &self.0.channel_id,
-            Some(config.policies()),
-            policy,
-            &signed,
-            config.msp_manager().as_ref(),
-        )
-        .map_err(|e| PolicyError::NotSatisfied(e.to_string()))
+        self.0
+            .policies
+            .parsed(policy)
+            .and_then(|parsed| {
+                parsed.evaluate_signed_data(
+                    &signed,
+                    config.msp_manager().as_ref(),
+                    config.policies(),
+                )
+            })
+            .map_err(|e| PolicyError::NotSatisfied(e.to_string()))
     }
 }
 

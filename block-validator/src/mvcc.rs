@@ -26,29 +26,30 @@ pub struct UnsupportedRangeQuery {
 }
 
 #[derive(Debug, Clone)]
-struct PublicUpdate {
-    namespace: String,
-    key: String,
+struct PublicUpdate<'a> {
+    namespace: &'a str,
+    key: &'a str,
     update: KeyUpdate,
     height: Height,
 }
 
 #[derive(Debug, Clone)]
-struct HashedUpdate {
-    namespace: String,
-    collection: String,
-    key_hash: Bytes,
+struct HashedUpdate<'a> {
+    namespace: &'a str,
+    collection: &'a str,
+    key_hash: &'a Bytes,
     update: KeyUpdate,
     height: Height,
 }
 
-/// The writes of a block's valid transactions so far, in block order.
+/// The writes of a block's valid transactions so far, in block order, borrowed from their
+/// read-write sets (which outlive the commit).
 #[derive(Debug, Default)]
-pub struct BlockUpdates {
-    public: Vec<PublicUpdate>,
-    hashed: Vec<HashedUpdate>,
-    public_keys: HashSet<(String, String)>,
-    hashed_keys: HashSet<(String, String, Bytes)>,
+pub struct BlockUpdates<'a> {
+    public: Vec<PublicUpdate<'a>>,
+    hashed: Vec<HashedUpdate<'a>>,
+    public_keys: HashSet<(&'a str, &'a str)>,
+    hashed_keys: HashSet<(&'a str, &'a str, &'a [u8])>,
 }
 
 fn same_version(committed: Option<Height>, read: Option<&Version>) -> bool {
@@ -59,7 +60,7 @@ fn same_version(committed: Option<Height>, read: Option<&Version>) -> bool {
     }
 }
 
-impl BlockUpdates {
+impl<'a> BlockUpdates<'a> {
     /// No updates yet.
     #[must_use]
     pub fn new() -> Self {
@@ -80,7 +81,7 @@ impl BlockUpdates {
             for read in &ns.public.reads {
                 if self
                     .public_keys
-                    .contains(&(ns.namespace.clone(), read.key.clone()))
+                    .contains(&(ns.namespace.as_str(), read.key.as_str()))
                 {
                     return Ok(Code::MvccReadConflict);
                 }
@@ -97,9 +98,9 @@ impl BlockUpdates {
             for coll in &ns.collections {
                 for read in &coll.hashed.hashed_reads {
                     let key = (
-                        ns.namespace.clone(),
-                        coll.name.clone(),
-                        read.key_hash.clone(),
+                        ns.namespace.as_str(),
+                        coll.name.as_str(),
+                        read.key_hash.as_ref(),
                     );
                     if self.hashed_keys.contains(&key) {
                         return Ok(Code::MvccReadConflict);
@@ -146,14 +147,14 @@ impl BlockUpdates {
         for u in self
             .public
             .iter()
-            .filter(|u| u.namespace == namespace && in_range(&u.key))
+            .filter(|u| u.namespace == namespace && in_range(u.key))
         {
             match u.update {
                 KeyUpdate::Delete => {
-                    now.remove(u.key.as_str());
+                    now.remove(u.key);
                 }
                 _ => {
-                    now.insert(&u.key, Some(u.height));
+                    now.insert(u.key, Some(u.height));
                 }
             }
         }
@@ -170,7 +171,7 @@ impl BlockUpdates {
     }
 
     /// Adds the writes of `rwset` (a transaction that stays valid) at `height`.
-    pub fn add(&mut self, rwset: &RwSet, height: Height) {
+    pub fn add(&mut self, rwset: &'a RwSet, height: Height) {
         for ns in &rwset.namespaces {
             for write in &ns.public.writes {
                 let update = if write.is_delete {
@@ -201,12 +202,11 @@ impl BlockUpdates {
         }
     }
 
-    fn push_public(&mut self, namespace: &str, key: &str, update: KeyUpdate, height: Height) {
-        self.public_keys
-            .insert((namespace.to_owned(), key.to_owned()));
+    fn push_public(&mut self, namespace: &'a str, key: &'a str, update: KeyUpdate, height: Height) {
+        self.public_keys.insert((namespace, key));
         self.public.push(PublicUpdate {
-            namespace: namespace.to_owned(),
-            key: key.to_owned(),
+            namespace,
+            key,
             update,
             height,
         });
@@ -214,21 +214,18 @@ impl BlockUpdates {
 
     fn push_hashed(
         &mut self,
-        namespace: &str,
-        collection: &str,
-        key_hash: &Bytes,
+        namespace: &'a str,
+        collection: &'a str,
+        key_hash: &'a Bytes,
         update: KeyUpdate,
         height: Height,
     ) {
-        self.hashed_keys.insert((
-            namespace.to_owned(),
-            collection.to_owned(),
-            key_hash.clone(),
-        ));
+        self.hashed_keys
+            .insert((namespace, collection, key_hash.as_ref()));
         self.hashed.push(HashedUpdate {
-            namespace: namespace.to_owned(),
-            collection: collection.to_owned(),
-            key_hash: key_hash.clone(),
+            namespace,
+            collection,
+            key_hash,
             update,
             height,
         });
@@ -237,16 +234,10 @@ impl BlockUpdates {
     /// Applies every update to `state`, in block order.
     pub fn apply(self, state: &mut WorldState) {
         for u in self.public {
-            state.apply(&u.namespace, &u.key, &u.update, u.height);
+            state.apply(u.namespace, u.key, &u.update, u.height);
         }
         for u in self.hashed {
-            state.apply_hashed(
-                &u.namespace,
-                &u.collection,
-                &u.key_hash,
-                &u.update,
-                u.height,
-            );
+            state.apply_hashed(u.namespace, u.collection, u.key_hash, &u.update, u.height);
         }
     }
 }

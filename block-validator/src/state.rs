@@ -55,7 +55,7 @@ pub enum KeyUpdate {
 #[derive(Debug, Clone, Default)]
 pub struct WorldState {
     public: BTreeMap<String, BTreeMap<String, VersionedValue>>,
-    hashed: BTreeMap<(String, String), BTreeMap<Bytes, VersionedValue>>,
+    hashed: BTreeMap<String, BTreeMap<String, BTreeMap<Bytes, VersionedValue>>>,
     txids: HashSet<String>,
 }
 
@@ -80,9 +80,7 @@ impl WorldState {
         collection: &str,
         key_hash: &[u8],
     ) -> Option<&VersionedValue> {
-        self.hashed
-            .get(&(namespace.to_owned(), collection.to_owned()))?
-            .get(key_hash)
+        self.hashed.get(namespace)?.get(collection)?.get(key_hash)
     }
 
     /// The public keys of `namespace` in `[start, end)` in key order (an empty `end` means no
@@ -117,8 +115,8 @@ impl WorldState {
 
     /// Applies a public update made by the transaction at `version`.
     pub fn apply(&mut self, namespace: &str, key: &str, update: &KeyUpdate, version: Height) {
-        let keys = self.public.entry(namespace.to_owned()).or_default();
-        apply_to(keys, key.to_owned(), update, version);
+        let keys = entry_of(&mut self.public, namespace);
+        apply_to(keys, key, str::to_owned, update, version);
     }
 
     /// Applies a hashed private update made by the transaction at `version`.
@@ -130,11 +128,14 @@ impl WorldState {
         update: &KeyUpdate,
         version: Height,
     ) {
-        let keys = self
-            .hashed
-            .entry((namespace.to_owned(), collection.to_owned()))
-            .or_default();
-        apply_to(keys, key_hash.clone(), update, version);
+        let keys = entry_of(entry_of(&mut self.hashed, namespace), collection);
+        apply_to(
+            keys,
+            key_hash.as_ref(),
+            |_| key_hash.clone(),
+            update,
+            version,
+        );
     }
 
     /// How many public keys are committed, over all namespaces.
@@ -144,32 +145,50 @@ impl WorldState {
     }
 }
 
-fn apply_to<K: Ord>(
+/// The value under `name`, created empty when missing (without allocating the name when it
+/// is there).
+fn entry_of<'m, V: Default>(map: &'m mut BTreeMap<String, V>, name: &str) -> &'m mut V {
+    if !map.contains_key(name) {
+        map.insert(name.to_owned(), V::default());
+    }
+    map.get_mut(name)
+        .unwrap_or_else(|| unreachable!("inserted above"))
+}
+
+/// Applies `update` to `key`, keeping its metadata on a put; `owned` makes the map's key only
+/// when the key is new.
+fn apply_to<K, Q>(
     keys: &mut BTreeMap<K, VersionedValue>,
-    key: K,
+    key: &Q,
+    owned: impl FnOnce(&Q) -> K,
     update: &KeyUpdate,
     version: Height,
-) {
+) where
+    K: Ord + std::borrow::Borrow<Q>,
+    Q: Ord + ?Sized,
+{
     match update {
-        KeyUpdate::Put(value) => {
-            let metadata = keys
-                .remove(&key)
-                .map(|old| old.metadata)
-                .unwrap_or_default();
-            keys.insert(
-                key,
-                VersionedValue {
-                    value: value.clone(),
-                    version,
-                    metadata,
-                },
-            );
-        }
+        KeyUpdate::Put(value) => match keys.get_mut(key) {
+            Some(existing) => {
+                existing.value = value.clone();
+                existing.version = version;
+            }
+            None => {
+                keys.insert(
+                    owned(key),
+                    VersionedValue {
+                        value: value.clone(),
+                        version,
+                        metadata: Metadata::new(),
+                    },
+                );
+            }
+        },
         KeyUpdate::Delete => {
-            keys.remove(&key);
+            keys.remove(key);
         }
         KeyUpdate::Metadata(metadata) => {
-            if let Some(existing) = keys.get_mut(&key) {
+            if let Some(existing) = keys.get_mut(key) {
                 existing.metadata = metadata.clone();
                 existing.version = version;
             }
