@@ -183,12 +183,14 @@ pub fn signatures_of(blocks: &[RawBlock], config: &ChannelConfig) -> Vec<Verific
     out
 }
 
-/// Verifies every signature with the default backend on `threads` threads (the same pool
-/// the validator uses); returns how many verified.
+/// Verifies every signature with the default backend on `threads` threads (the same kind of
+/// pool the validator uses, started per call as [`validate_all`] starts a validator per
+/// call); returns how many verified.
 #[must_use]
 pub fn crypto_ceiling(work: &[Verification], threads: usize) -> usize {
     let backend = fabric_crypto::default_backend();
-    block_validator::pool::map_indexed(work.len(), threads, |i| {
+    let pool = block_validator::pool::WorkerPool::new(threads, "ceiling");
+    pool.map_indexed(work.len(), |i| {
         let v = &work[i];
         fabric_crypto::verify_signature(backend, &v.key, &v.message, &v.signature).is_ok()
     })

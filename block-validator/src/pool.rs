@@ -1,5 +1,9 @@
 //! The worker pool that validates the transactions of one block in parallel (Fabric's
 //! `peer.validatorPoolSize`).
+//!
+//! A [`WorkerPool`] keeps its threads for as long as the validator lives, so a block does not
+//! pay for starting threads: on a virtual machine, waking a thread on an idle CPU after the
+//! previous block's commit costs about as much as validating a transaction.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,47 +17,111 @@ pub fn pool_size(configured: usize) -> usize {
     }
 }
 
-/// Runs `job(i)` for every `i < count` on up to `threads` threads (the calling thread among
-/// them) and returns the results in index order. Workers take the next index in ascending
-/// order, so lower transactions start first; results never depend on scheduling.
-pub fn map_indexed<T, F>(count: usize, threads: usize, job: F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(usize) -> T + Sync,
-{
-    let workers = threads.min(count);
-    if workers <= 1 {
-        return (0..count).map(job).collect();
+/// A fixed set of worker threads; the thread that calls [`WorkerPool::map_indexed`] works too,
+/// so a pool of `n` keeps `n - 1` threads.
+pub struct WorkerPool {
+    threads: usize,
+    /// `None` for a pool of one, or when the threads could not be started (then each call
+    /// starts scoped threads instead).
+    helpers: Option<rayon_core::ThreadPool>,
+}
+
+impl std::fmt::Debug for WorkerPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerPool")
+            .field("threads", &self.threads)
+            .field("persistent", &self.helpers.is_some())
+            .finish()
     }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= count {
-                break done;
-            }
-            done.push((i, job(i)));
-        }
-    };
-    // The calling thread is one of the workers: one thread fewer to start per block.
-    let mut parts: Vec<Vec<(usize, T)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
-        let mut parts = vec![work()];
-        for h in handles {
-            match h.join() {
-                Ok(done) => parts.push(done),
-                // The job catches plugin panics itself; a panic here is a validator bug and
-                // must not be swallowed.
-                Err(payload) => std::panic::resume_unwind(payload),
-            }
-        }
-        parts
-    });
-    let mut slots: Vec<Option<T>> = (0..count).map(|_| None).collect();
-    for (i, value) in parts.drain(..).flatten() {
-        slots[i] = Some(value);
+}
+
+impl WorkerPool {
+    /// A pool of `threads` (at least one) working threads, named after `name`.
+    #[must_use]
+    pub fn new(threads: usize, name: &str) -> Self {
+        let threads = threads.max(1);
+        let helpers = (threads > 1)
+            .then(|| {
+                let name = name.to_owned();
+                rayon_core::ThreadPoolBuilder::new()
+                    .num_threads(threads - 1)
+                    .thread_name(move |i| format!("{name}-{i}"))
+                    .build()
+                    .ok()
+            })
+            .flatten();
+        WorkerPool { threads, helpers }
     }
-    // Every index below `count` was taken by exactly one worker.
-    slots.into_iter().flatten().collect()
+
+    /// How many threads work on a call (the caller included).
+    #[must_use]
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `job(i)` for every `i < count` and returns the results in index order. Workers
+    /// take the next index in ascending order, so lower transactions start first; results
+    /// never depend on scheduling.
+    pub fn map_indexed<T, F>(&self, count: usize, job: F) -> Vec<T>
+    where
+        T: Send,
+        F: Fn(usize) -> T + Sync,
+    {
+        let workers = self.threads.min(count);
+        if workers <= 1 {
+            return (0..count).map(job).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= count {
+                    break done;
+                }
+                done.push((i, job(i)));
+            }
+        };
+        let parts: Vec<Vec<(usize, T)>> = match &self.helpers {
+            Some(helpers) => {
+                let helped = std::sync::Mutex::new(Vec::with_capacity(workers - 1));
+                let own = helpers.in_place_scope(|scope| {
+                    for _ in 1..workers {
+                        scope.spawn(|_| {
+                            let done = work();
+                            helped
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .push(done);
+                        });
+                    }
+                    work()
+                });
+                let mut parts = helped
+                    .into_inner()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                parts.push(own);
+                parts
+            }
+            None => std::thread::scope(|scope| {
+                let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+                let mut parts = vec![work()];
+                for h in handles {
+                    match h.join() {
+                        Ok(done) => parts.push(done),
+                        // The job catches plugin panics itself; a panic here is a validator
+                        // bug and must not be swallowed.
+                        Err(payload) => std::panic::resume_unwind(payload),
+                    }
+                }
+                parts
+            }),
+        };
+        let mut slots: Vec<Option<T>> = (0..count).map(|_| None).collect();
+        for (i, value) in parts.into_iter().flatten() {
+            slots[i] = Some(value);
+        }
+        // Every index below `count` was taken by exactly one worker.
+        slots.into_iter().flatten().collect()
+    }
 }

@@ -115,7 +115,7 @@ pub struct ChannelValidator {
     host: ChannelHost,
     plugins: Arc<ValidationInstances>,
     options: ValidatorOptions,
-    threads: usize,
+    pool: pool::WorkerPool,
     last_block: Option<u64>,
 }
 
@@ -123,7 +123,7 @@ impl std::fmt::Debug for ChannelValidator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ChannelValidator")
             .field("host", &self.host)
-            .field("threads", &self.threads)
+            .field("pool", &self.pool)
             .field("last_block", &self.last_block)
             .finish_non_exhaustive()
     }
@@ -158,7 +158,10 @@ impl ChannelValidator {
         ChannelValidator {
             host,
             plugins,
-            threads: pool::pool_size(options.pool_size),
+            pool: pool::WorkerPool::new(
+                pool::pool_size(options.pool_size),
+                &format!("validator-{channel_id}"),
+            ),
             options,
             last_block: None,
         }
@@ -173,7 +176,7 @@ impl ChannelValidator {
     /// The worker threads used per block.
     #[must_use]
     pub fn threads(&self) -> usize {
-        self.threads
+        self.pool.threads()
     }
 
     /// The last block committed.
@@ -220,7 +223,7 @@ impl ChannelValidator {
                 state: &state,
                 cache: &cache,
             };
-            pool::map_indexed(envelopes.len(), self.threads, |i| job.run(i))
+            self.pool.map_indexed(envelopes.len(), |i| job.run(i))
         };
         let verdict = self.commit(number, outcomes)?;
         self.last_block = Some(number);
