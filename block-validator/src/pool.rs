@@ -125,3 +125,50 @@ impl WorkerPool {
         slots.into_iter().flatten().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::WorkerPool;
+
+    #[test]
+    fn results_come_back_in_index_order_for_every_pool_size() {
+        for threads in [1, 2, 3, 8] {
+            let pool = WorkerPool::new(threads, "test");
+            for count in [0, 1, 2, 7, 100] {
+                let out = pool.map_indexed(count, |i| i * 10);
+                assert_eq!(out, (0..count).map(|i| i * 10).collect::<Vec<_>>());
+            }
+        }
+    }
+
+    #[test]
+    fn the_pool_is_reused_across_calls() {
+        let pool = WorkerPool::new(2, "test");
+        assert_eq!(pool.threads(), 2);
+        let names: Vec<Option<String>> = (0..50)
+            .flat_map(|_| {
+                pool.map_indexed(4, |_| std::thread::current().name().map(str::to_owned))
+            })
+            .collect();
+        // Only the caller and the pool's one named helper ever work: a thread started per
+        // call would have no name.
+        let caller = std::thread::current().name().map(str::to_owned);
+        for name in &names {
+            assert!(
+                *name == caller || name.as_deref() == Some("test-0"),
+                "unexpected worker {name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_panicking_job_is_not_swallowed() {
+        let pool = WorkerPool::new(2, "test");
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pool.map_indexed(10, |i| assert!(i != 7, "job 7 fails"))
+        }));
+        assert!(result.is_err());
+        // The pool still works afterwards.
+        assert_eq!(pool.map_indexed(3, |i| i), vec![0, 1, 2]);
+    }
+}
