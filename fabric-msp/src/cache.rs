@@ -8,7 +8,7 @@
 //! back, the first unreferenced entry is evicted.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -30,13 +30,66 @@ pub struct CacheStats {
 }
 
 struct Entry<V> {
+    key: Arc<[u8]>,
     value: V,
     referenced: bool,
 }
 
+/// Passes a precomputed `u64` hash through: the shard maps are keyed by the cache's own keyed
+/// hash of the bytes, so that a lookup hashes its (identity-sized) key once, not twice.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in rather than lose it.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Entries by the hash of their key; a bucket holds more than one entry only on a collision
+/// of the keyed 64-bit hash.
+type Buckets<V> = HashMap<u64, Vec<Entry<V>>, BuildHasherDefault<PassThrough>>;
+
 struct Shard<V> {
-    map: HashMap<Arc<[u8]>, Entry<V>>,
-    ring: VecDeque<Arc<[u8]>>,
+    map: Buckets<V>,
+    len: usize,
+    ring: VecDeque<(u64, Arc<[u8]>)>,
+}
+
+impl<V> Shard<V> {
+    fn new() -> Self {
+        Shard {
+            map: HashMap::default(),
+            len: 0,
+            ring: VecDeque::new(),
+        }
+    }
+
+    fn get_mut(&mut self, hash: u64, key: &[u8]) -> Option<&mut Entry<V>> {
+        self.map.get_mut(&hash)?.iter_mut().find(|e| *e.key == *key)
+    }
+
+    fn remove(&mut self, hash: u64, key: &[u8]) {
+        if let Some(bucket) = self.map.get_mut(&hash) {
+            let before = bucket.len();
+            bucket.retain(|e| *e.key != *key);
+            self.len -= before - bucket.len();
+            if bucket.is_empty() {
+                self.map.remove(&hash);
+            }
+        }
+    }
 }
 
 /// The cache itself.
@@ -57,14 +110,7 @@ impl<V: Clone> SecondChanceCache<V> {
     pub(crate) fn new(capacity: usize) -> Self {
         let shard_count = SHARDS.min(capacity.max(1));
         let per_shard = capacity.max(1).div_ceil(shard_count);
-        let shards = (0..shard_count)
-            .map(|_| {
-                Mutex::new(Shard {
-                    map: HashMap::new(),
-                    ring: VecDeque::new(),
-                })
-            })
-            .collect();
+        let shards = (0..shard_count).map(|_| Mutex::new(Shard::new())).collect();
         Self {
             shards,
             per_shard,
@@ -76,19 +122,20 @@ impl<V: Clone> SecondChanceCache<V> {
         }
     }
 
-    fn shard(&self, key: &[u8]) -> &Mutex<Shard<V>> {
+    /// The key's hash (keyed per cache, so keys chosen by a sender cannot be made to collide)
+    /// and its shard.
+    fn locate(&self, key: &[u8]) -> (u64, &Mutex<Shard<V>>) {
+        let hash = self.hasher.hash_one(key);
         // The modulo keeps the index below the shard count, which is at least 1.
-        let index = (self.hasher.hash_one(key) % self.shards.len() as u64) as usize;
-        &self.shards[index]
+        let index = (hash % self.shards.len() as u64) as usize;
+        (hash, &self.shards[index])
     }
 
     /// Looks `key` up, marking the entry as recently used.
     pub(crate) fn get(&self, key: &[u8]) -> Option<V> {
-        let mut shard = self
-            .shard(key)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        match shard.map.get_mut(key) {
+        let (hash, shard) = self.locate(key);
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        match shard.get_mut(hash, key) {
             Some(entry) => {
                 entry.referenced = true;
                 self.hits.fetch_add(1, Ordering::Relaxed);
@@ -103,39 +150,35 @@ impl<V: Clone> SecondChanceCache<V> {
 
     /// Inserts `value` unless another thread got there first; returns the value now cached.
     pub(crate) fn insert(&self, key: &[u8], value: V) -> V {
-        let mut shard = self
-            .shard(key)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(existing) = shard.map.get(key) {
+        let (hash, shard) = self.locate(key);
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = shard.get_mut(hash, key) {
             return existing.value.clone();
         }
-        while shard.map.len() >= self.per_shard {
-            let Some(candidate) = shard.ring.pop_front() else {
+        while shard.len >= self.per_shard {
+            let Some((candidate_hash, candidate)) = shard.ring.pop_front() else {
                 break;
             };
             let referenced = shard
-                .map
-                .get_mut(&candidate)
+                .get_mut(candidate_hash, &candidate)
                 .map(|e| std::mem::replace(&mut e.referenced, false));
             match referenced {
-                Some(true) => shard.ring.push_back(candidate),
+                Some(true) => shard.ring.push_back((candidate_hash, candidate)),
                 Some(false) => {
-                    shard.map.remove(&candidate);
+                    shard.remove(candidate_hash, &candidate);
                     self.evictions.fetch_add(1, Ordering::Relaxed);
                 }
                 None => {}
             }
         }
         let key: Arc<[u8]> = Arc::from(key);
-        shard.ring.push_back(Arc::clone(&key));
-        shard.map.insert(
+        shard.ring.push_back((hash, Arc::clone(&key)));
+        shard.map.entry(hash).or_default().push(Entry {
             key,
-            Entry {
-                value: value.clone(),
-                referenced: false,
-            },
-        );
+            value: value.clone(),
+            referenced: false,
+        });
+        shard.len += 1;
         self.insertions.fetch_add(1, Ordering::Relaxed);
         value
     }
@@ -145,7 +188,7 @@ impl<V: Clone> SecondChanceCache<V> {
         let entries = self
             .shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).map.len())
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).len)
             .sum();
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
@@ -180,11 +223,7 @@ mod tests {
     #[test]
     fn referenced_entries_survive_one_pass() {
         let cache: SecondChanceCache<u32> = SecondChanceCache {
-            shards: vec![Mutex::new(Shard {
-                map: HashMap::new(),
-                ring: VecDeque::new(),
-            })]
-            .into_boxed_slice(),
+            shards: vec![Mutex::new(Shard::new())].into_boxed_slice(),
             per_shard: 2,
             hasher: RandomState::new(),
             hits: AtomicU64::new(0),
@@ -205,5 +244,29 @@ mod tests {
         assert_eq!(stats.entries, 2);
         assert_eq!(stats.evictions, 1);
         assert_eq!(stats.insertions, 3);
+    }
+
+    #[test]
+    fn keys_sharing_a_hash_stay_apart() {
+        let mut shard: Shard<u32> = Shard::new();
+        for (key, value) in [(&b"one"[..], 1), (&b"two"[..], 2)] {
+            shard.map.entry(7).or_default().push(Entry {
+                key: Arc::from(key),
+                value,
+                referenced: false,
+            });
+            shard.len += 1;
+        }
+        assert_eq!(shard.get_mut(7, b"one").map(|e| e.value), Some(1));
+        assert_eq!(shard.get_mut(7, b"two").map(|e| e.value), Some(2));
+        assert!(shard.get_mut(7, b"three").is_none());
+        assert!(shard.get_mut(8, b"one").is_none());
+        shard.remove(7, b"one");
+        assert_eq!(shard.len, 1);
+        assert!(shard.get_mut(7, b"one").is_none());
+        assert_eq!(shard.get_mut(7, b"two").map(|e| e.value), Some(2));
+        shard.remove(7, b"two");
+        assert_eq!(shard.len, 0);
+        assert!(shard.map.is_empty());
     }
 }
