@@ -10,6 +10,10 @@
 //!
 //!   cargo build --release -p vscc-default-plugin
 //!   cargo bench -p fabric-handlers-benches --bench block_validation
+//!
+//! Each benchmark here is measured alone, minutes apart from the others; on a machine whose
+//! speed drifts, `target_ratios` measures the same pairs back to back and is the one to quote
+//! for the targets.
 
 use std::time::Duration;
 
