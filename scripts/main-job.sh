@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# The main job: build the tool and the project's plugin libraries, then replay the sample ledger
-# that the project ships (fixtures/sample-2org, made by fabric-testgen: valid transactions,
-# deliberately broken ones, and a config update that adds an organisation) through the block
-# validator, with core.yaml.example loading every handler from its shared library.
+# The main job: build the tool and the project's plugin libraries, then replay the sample ledgers
+# that the project ships through the block validator, with core.yaml.example loading every
+# handler from its shared library:
+# * fixtures/sample-2org (made by fabric-testgen): valid transactions, deliberately broken ones,
+#   and a config update that adds an organisation, under the default validation;
+# * fixtures/sample-utxo (made by utxo-workload's utxo-sample): issuances, transfers, every UTXO
+#   rule broken once and the three kinds of double spend, under the UTXO plugin that the
+#   ledger's own _lifecycle definition names; its blocks carry the verdicts Fabric's committer
+#   would record, and --check-recorded compares every computed code with them.
 #
-# It prints each plugin loaded (kind, key, file, interface version, SHA-256), then every
-# transaction whose verdict is not VALID is counted in the summary: blocks, transactions,
-# verdicts by code, throughput. Exit status 0 when everything validated.
+# It prints each plugin loaded (kind, key, file, interface version, SHA-256), the reason of every
+# transaction whose verdict is not VALID, and a summary per ledger: blocks, transactions,
+# verdicts by code, throughput. Exit status 0 when everything validated (and agreed).
 #
 # The dev profile is used on purpose: dependencies are optimised in it (Cargo.toml), our own
 # crates compile much faster than in release, and CI has already built it.
@@ -26,3 +31,8 @@ echo "== validate-ledger fixtures/sample-2org/ledger.bin"
 # its endorsement policy is then the channel's /Channel/Application/Endorsement (MAJORITY).
 "$bin" validate-ledger --config core.yaml.example --plugins-dir "$target/debug" \
     --chaincode mycc=vscc fixtures/sample-2org/ledger.bin
+
+echo
+echo "== validate-ledger fixtures/sample-utxo/ledger.bin (--check-recorded)"
+"$bin" validate-ledger --config core.yaml.example --plugins-dir "$target/debug" \
+    --check-recorded fixtures/sample-utxo/ledger.bin

@@ -1,6 +1,8 @@
 //! Ready-made ledgers: one covering every kind of transaction and every fault, and the
 //! benchmark shape (a block of N valid transfers with K endorsements each).
 
+use std::fmt::Write as _;
+
 use crate::error::WorkloadError;
 use crate::expect::UtxoFault;
 use crate::network::{Party, WorkloadSpec};
@@ -154,4 +156,28 @@ pub fn transfer_block(
     }
     w.block(txs)?;
     Ok(w)
+}
+
+/// The seed of the committed UTXO sample ledger, `fixtures/sample-utxo` (the [`coverage`]
+/// ledger), which the README's main job validates.
+pub const SAMPLE_SEED: &[u8] = b"sample-utxo";
+
+/// The expected verdicts of `w`, one line per transaction: block, position, code, kind and
+/// fault (the `EXPECTED.txt` beside a sample ledger).
+#[must_use]
+pub fn expected_listing(w: &Workload) -> String {
+    let mut out = String::from("# block tx code kind fault\n");
+    for block in w.blocks() {
+        for (i, tx) in block.expected.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{} {i} {} {:?} {:?}",
+                block.number(),
+                tx.code.as_str_name(),
+                tx.kind,
+                tx.fault
+            );
+        }
+    }
+    out
 }
