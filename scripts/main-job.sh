@@ -7,7 +7,10 @@
 # * fixtures/sample-utxo (made by utxo-workload's utxo-sample): issuances, transfers, every UTXO
 #   rule broken once and the three kinds of double spend, under the UTXO plugin that the
 #   ledger's own _lifecycle definition names; its blocks carry the verdicts Fabric's committer
-#   would record, and --check-recorded compares every computed code with them.
+#   would record, and --check-recorded compares every computed code with them;
+# * fixtures/sample-cmscc (the vscc-majority-orgs scenario): consortium-management transactions
+#   validated by SignedByMajorityPeerOrgs with MAJORITY while config blocks add organisations,
+#   also checked against the verdicts its blocks record.
 #
 # It prints each plugin loaded (kind, key, file, interface version, SHA-256), the reason of every
 # transaction whose verdict is not VALID, and a summary per ledger: blocks, transactions,
@@ -36,3 +39,9 @@ echo
 echo "== validate-ledger fixtures/sample-utxo/ledger.bin (--check-recorded)"
 "$bin" validate-ledger --config core.yaml.example --plugins-dir "$target/debug" \
     --check-recorded fixtures/sample-utxo/ledger.bin
+
+echo
+echo "== validate-ledger fixtures/sample-cmscc/ledger.bin (--check-recorded)"
+# cmscc has no _lifecycle definition in this ledger: name its plugin and parameter explicitly.
+"$bin" validate-ledger --config core.yaml.example --plugins-dir "$target/debug" \
+    --chaincode cmscc=majority:param:MAJORITY --check-recorded fixtures/sample-cmscc/ledger.bin
