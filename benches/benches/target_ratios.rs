@@ -16,14 +16,21 @@
 //! The values print with the unit `×`. `block_validation` measures the same runs one at a time,
 //! as throughputs.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use block_validator::ValidatorOptions;
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{criterion_group, criterion_main, Bencher, Criterion, SamplingMode, Throughput};
+use fabric_config::ChannelConfig;
 use fabric_handlers_benches::{
     builtin_factories, crypto_ceiling, shared_library_factories, signatures_of, validate_all,
-    BenchCorpus, Workload,
+    BenchCorpus, Verification, Workload,
 };
+use fabric_ledger::RawBlock;
+use handlers_api::validation::PluginFactory;
 
 /// A criterion measurement whose values are ratios (dimensionless), produced with
 /// `iter_custom`.
@@ -104,6 +111,25 @@ fn ratio(b: &mut Bencher<'_, Ratio>, mut numerator: impl FnMut(), mut denominato
     });
 }
 
+/// One full validation of `blocks`, from a clone of `config`, as a benchmark run.
+fn full<'a>(
+    blocks: &'a [RawBlock],
+    config: &'a ChannelConfig,
+    factories: &'a BTreeMap<String, Arc<dyn PluginFactory>>,
+    options: &'a ValidatorOptions,
+) -> impl FnMut() + 'a {
+    move || {
+        std::hint::black_box(validate_all(blocks, config.clone(), factories, options));
+    }
+}
+
+/// The crypto ceiling of `work` on `threads` threads, as a benchmark run.
+fn ceiling(work: &[Verification], threads: usize) -> impl FnMut() + '_ {
+    move || {
+        std::hint::black_box(crypto_ceiling(work, threads));
+    }
+}
+
 fn configured() -> Criterion<Ratio> {
     Criterion::default()
         .with_measurement(Ratio)
@@ -129,84 +155,40 @@ fn corpus(c: &mut Criterion<Ratio>) {
             group.bench_function(format!("{name}/{threads}t"), |b| {
                 ratio(
                     b,
-                    || {
-                        std::hint::black_box(crypto_ceiling(&work, threads));
-                    },
-                    || {
-                        std::hint::black_box(validate_all(
-                            blocks,
-                            warm.clone(),
-                            &builtin,
-                            &options,
-                        ));
-                    },
+                    ceiling(&work, threads),
+                    full(blocks, &warm, &builtin, &options),
                 );
             });
         }
     }
     group.finish();
 
-    let options = BenchCorpus::options("vscc", 2);
+    let blocks = &corpus.blocks_100;
+    let one = BenchCorpus::options("vscc", 1);
+    let two = BenchCorpus::options("vscc", 2);
     let mut group = c.benchmark_group("shared_library_cost");
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("corpus_100tx/2t", |b| {
         ratio(
             b,
-            || {
-                std::hint::black_box(validate_all(
-                    &corpus.blocks_100,
-                    warm.clone(),
-                    &dynamic,
-                    &options,
-                ));
-            },
-            || {
-                std::hint::black_box(validate_all(
-                    &corpus.blocks_100,
-                    warm.clone(),
-                    &builtin,
-                    &options,
-                ));
-            },
+            full(blocks, &warm, &dynamic, &two),
+            full(blocks, &warm, &builtin, &two),
         );
     });
     group.finish();
 
-    let one = BenchCorpus::options("vscc", 1);
-    let work = signatures_of(&corpus.blocks_100, &warm);
+    let work = signatures_of(blocks, &warm);
     let mut group = c.benchmark_group("two_threads_speedup");
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("full", |b| {
         ratio(
             b,
-            || {
-                std::hint::black_box(validate_all(
-                    &corpus.blocks_100,
-                    warm.clone(),
-                    &builtin,
-                    &one,
-                ));
-            },
-            || {
-                std::hint::black_box(validate_all(
-                    &corpus.blocks_100,
-                    warm.clone(),
-                    &builtin,
-                    &options,
-                ));
-            },
+            full(blocks, &warm, &builtin, &one),
+            full(blocks, &warm, &builtin, &two),
         );
     });
     group.bench_function("ceiling", |b| {
-        ratio(
-            b,
-            || {
-                std::hint::black_box(crypto_ceiling(&work, 1));
-            },
-            || {
-                std::hint::black_box(crypto_ceiling(&work, 2));
-            },
-        );
+        ratio(b, ceiling(&work, 1), ceiling(&work, 2));
     });
     group.finish();
 }
@@ -224,22 +206,8 @@ fn block_size(c: &mut Criterion<Ratio>) {
         group.bench_function(format!("{txs}tx_over_500tx"), |b| {
             ratio(
                 b,
-                || {
-                    std::hint::black_box(validate_all(
-                        &small.blocks,
-                        small.config.clone(),
-                        &builtin,
-                        &small.options,
-                    ));
-                },
-                || {
-                    std::hint::black_box(validate_all(
-                        &large.blocks,
-                        large.config.clone(),
-                        &builtin,
-                        &large.options,
-                    ));
-                },
+                full(&small.blocks, &small.config, &builtin, &small.options),
+                full(&large.blocks, &large.config, &builtin, &large.options),
             );
         });
     }

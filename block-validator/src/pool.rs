@@ -146,9 +146,7 @@ mod tests {
         let pool = WorkerPool::new(2, "test");
         assert_eq!(pool.threads(), 2);
         let names: Vec<Option<String>> = (0..50)
-            .flat_map(|_| {
-                pool.map_indexed(4, |_| std::thread::current().name().map(str::to_owned))
-            })
+            .flat_map(|_| pool.map_indexed(4, |_| std::thread::current().name().map(str::to_owned)))
             .collect();
         // Only the caller and the pool's one named helper ever work: a thread started per
         // call would have no name.
