@@ -15,6 +15,7 @@ use bytes::Bytes;
 use fabric_config::MspFolder;
 use fabric_ledger::{ChainChecker, LedgerDir, LedgerFile, RawBlock};
 use fabric_protos::protos::{application_policy, ApplicationPolicy, TxValidationCode};
+use loader::registry::LoadedFrom;
 use loader::{Builtins, ConfigOptions, HandlersConfig, Registry, ValidationInstances};
 use prost::Message;
 use serde_json::json;
@@ -213,6 +214,13 @@ fn load_plugins(args: &ValidateArgs) -> Result<(Arc<ValidationInstances>, usize)
         .map_err(|e| e.to_string())?,
     };
     let registry = Registry::load(&config, &Builtins::project()).map_err(|e| e.to_string())?;
+    // Which library each handler came from (name, interface version, SHA-256), so that a run
+    // says what it validated with; builtins need no such line.
+    for loaded in registry.loaded() {
+        if matches!(loaded.from, LoadedFrom::Library { .. }) {
+            eprintln!("fabric-handlers validate-ledger: loaded {loaded}");
+        }
+    }
     Ok((
         Arc::new(ValidationInstances::new(registry.validation_factories())),
         config.validator_pool_size,

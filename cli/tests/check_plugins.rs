@@ -193,6 +193,8 @@ fn a_library_is_reported_with_the_sha256_of_its_file() {
         "{vscc_line}"
     );
     assert!(stdout.contains(&format!("sha256 {escc_sha}")), "{stdout}");
+    // Each handler is reported once, on stdout: the loader itself prints nothing.
+    assert!(!text(&out.stderr).contains(&vscc_sha), "{}", describe(&out));
 
     let out = check_plugins(&["--config", core, "--plugins-dir", plugins, "--json"]);
     assert_eq!(status(&out), Some(0), "{}", describe(&out));

@@ -384,6 +384,19 @@ fn builtin_and_shared_library_default_validation_agree() {
     ]);
     assert_eq!(builtin.code, 0, "{}", builtin.stderr);
     assert_eq!(dynamic.code, 0, "{}", dynamic.stderr);
+    // The run says which library it validated with; builtins get no such line.
+    let loaded: Vec<&str> = dynamic
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("fabric-handlers validate-ledger: loaded "))
+        .collect();
+    assert_eq!(loaded.len(), 1, "{}", dynamic.stderr);
+    assert!(
+        loaded[0].contains("\"vsccso\"") && loaded[0].contains("DefaultValidation"),
+        "{}",
+        loaded[0]
+    );
+    assert!(!builtin.stderr.contains(" loaded "), "{}", builtin.stderr);
     assert_eq!(builtin.codes(), dynamic.codes());
     assert!(
         builtin.codes().values().any(|c| *c == 10),

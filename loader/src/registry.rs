@@ -465,9 +465,6 @@ impl Registry {
             key: key.to_owned(),
             from,
         };
-        if matches!(loaded.from, LoadedFrom::Library { .. }) {
-            eprintln!("fabric-handlers: loaded {loaded}");
-        }
         self.loaded.push(loaded);
     }
 
