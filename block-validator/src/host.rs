@@ -9,8 +9,8 @@
 use std::sync::{Arc, PoisonError, RwLock};
 
 use fabric_config::ChannelConfig;
-use fabric_msp::Identity as _;
 use fabric_msp::IdentityDeserializer as _;
+use fabric_msp::{Identity as _, MspError};
 use fabric_policies::ApplicationPolicyCache;
 use fabric_protos::common::MspPrincipal;
 use handlers_api::validation::organizations::{
@@ -168,24 +168,28 @@ struct HostIdentity(fabric_msp::MspIdentity);
 
 impl validation::Identity for HostIdentity {
     fn validate(&self) -> Result<(), IdentityError> {
-        self.0
-            .validate()
-            .map_err(|e| IdentityError::Invalid(e.to_string()))
+        self.0.validate().map_err(|e| match e {
+            // The handlers-api error says "identity is not valid" itself.
+            MspError::Invalid(detail) => IdentityError::Invalid(detail),
+            other => IdentityError::Invalid(other.to_string()),
+        })
     }
 
     fn satisfies_principal(&self, principal: &[u8]) -> Result<(), IdentityError> {
         let principal = MspPrincipal::decode(principal).map_err(|e| {
             IdentityError::PrincipalNotSatisfied(format!("principal does not decode: {e}"))
         })?;
-        self.0
-            .satisfies_principal(&principal)
-            .map_err(|e| IdentityError::PrincipalNotSatisfied(e.to_string()))
+        self.0.satisfies_principal(&principal).map_err(|e| match e {
+            MspError::PrincipalNotSatisfied(detail) => IdentityError::PrincipalNotSatisfied(detail),
+            other => IdentityError::PrincipalNotSatisfied(other.to_string()),
+        })
     }
 
     fn verify(&self, msg: &[u8], signature: &[u8]) -> Result<(), IdentityError> {
-        self.0
-            .verify(msg, signature)
-            .map_err(|e| IdentityError::Verify(e.to_string()))
+        self.0.verify(msg, signature).map_err(|e| match e {
+            MspError::Signature(detail) => IdentityError::Verify(detail),
+            other => IdentityError::Verify(other.to_string()),
+        })
     }
 
     fn msp_id(&self) -> String {

@@ -101,6 +101,13 @@ fn rejected(msp_id: &str, what: &str) -> impl FnOnce(IdentityError) -> Judged {
     let what = what.to_owned();
     move |err| match err {
         IdentityError::Provider(message) => Judged::Provider(message),
+        // `what` already says which check failed: keep only the error's detail.
+        IdentityError::Invalid(detail)
+        | IdentityError::Verify(detail)
+        | IdentityError::PrincipalNotSatisfied(detail) => Judged::Rejected {
+            msp_id: Some(msp_id),
+            reason: format!("{what}: {detail}"),
+        },
         other => Judged::Rejected {
             msp_id: Some(msp_id),
             reason: format!("{what}: {other}"),
@@ -128,6 +135,10 @@ fn judge(
         .deserialize_identity(endorsement.endorser)
         .map_err(|err| match err {
             IdentityError::Provider(message) => Judged::Provider(message),
+            IdentityError::Deserialize(detail) => Judged::Rejected {
+                msp_id: claimed_msp_id(endorsement.endorser),
+                reason: format!("identity does not deserialize: {detail}"),
+            },
             other => Judged::Rejected {
                 msp_id: claimed_msp_id(endorsement.endorser),
                 reason: format!("identity does not deserialize: {other}"),

@@ -85,6 +85,10 @@ fn broken_signatures_do_not_count() {
             reason.contains("endorsement 0 (Org2MSP): signature does not verify"),
             "{fault:?}: {reason}"
         );
+        assert!(
+            !reason.contains("verification failed"),
+            "{fault:?}: {reason}"
+        );
         assert!(reason.contains("counted: [Org1MSP]"), "{fault:?}: {reason}");
         // Without the fault the same endorsers are a majority.
         channel
@@ -125,6 +129,8 @@ fn a_revoked_certificate_does_not_count() {
         "{reason}"
     );
     assert!(reason.to_lowercase().contains("revoked"), "{reason}");
+    // Each layer adds what it knows, not the same words again.
+    assert_eq!(reason.matches("is not valid").count(), 1, "{reason}");
 }
 
 #[test]
