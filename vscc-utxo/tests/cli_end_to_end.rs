@@ -196,6 +196,22 @@ fn validate(config: &Path, stream: &Path, extra: &[&str], w: &Workload) -> Run {
     run
 }
 
+/// The `utxo` line of `check-plugins --json` under `config`, which must load every handler.
+fn utxo_check_line(config: &Path) -> Value {
+    let check = Run::new(&[
+        "check-plugins",
+        "--json",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(check.status, 0, "{}", check.stderr);
+    check
+        .lines
+        .into_iter()
+        .find(|l| l.get("key").and_then(Value::as_str) == Some("utxo"))
+        .unwrap_or_else(|| panic!("no utxo line; stderr: {}", check.stderr))
+}
+
 /// Where the three double spends of the coverage ledger sit, found from the workload.
 struct DoubleSpends {
     /// The transaction that reads and deletes one input twice, and that input.
@@ -274,36 +290,14 @@ fn the_shared_library_finds_the_three_double_spends_and_the_builtin_agrees() {
     let builtin_yaml = core_yaml(dir.path(), "core-builtin.yaml", &Utxo::Builtin);
 
     // The library config really loads `utxo` from the .so, and the builtin one does not.
-    let check = Run::new(&[
-        "check-plugins",
-        "--json",
-        "--config",
-        dynamic_yaml.to_str().unwrap(),
-    ]);
-    assert_eq!(check.status, 0, "{}", check.stderr);
-    let utxo = check
-        .lines
-        .iter()
-        .find(|l| l.get("key").and_then(Value::as_str) == Some("utxo"))
-        .unwrap();
+    let utxo = utxo_check_line(&dynamic_yaml);
     assert_eq!(utxo.get("source").and_then(Value::as_str), Some("library"));
     assert_eq!(utxo.get("plugin").and_then(Value::as_str), Some("UTXO"));
     assert_eq!(
         utxo.get("path").and_then(Value::as_str),
         Some(library.display().to_string().as_str())
     );
-    let check = Run::new(&[
-        "check-plugins",
-        "--json",
-        "--config",
-        builtin_yaml.to_str().unwrap(),
-    ]);
-    assert_eq!(check.status, 0, "{}", check.stderr);
-    let utxo = check
-        .lines
-        .iter()
-        .find(|l| l.get("key").and_then(Value::as_str) == Some("utxo"))
-        .unwrap();
+    let utxo = utxo_check_line(&builtin_yaml);
     assert_eq!(utxo.get("source").and_then(Value::as_str), Some("builtin"));
 
     let dynamic = validate(&dynamic_yaml, &stream, &[], &w);
