@@ -86,6 +86,24 @@ pub struct RwSet {
 }
 
 impl RwSet {
+    /// What invoking a `_lifecycle`-defined chaincode records: the read of its definition's
+    /// `Sequence` (as a Fabric peer does before running it, here unversioned), then
+    /// `chaincode`'s own namespace.
+    #[must_use]
+    pub fn invocation(chaincode: NamespaceRwSet) -> Self {
+        let sequence = NamespaceRwSet {
+            namespace: "_lifecycle".to_owned(),
+            reads: vec![Read {
+                key: format!("namespaces/fields/{}/Sequence", chaincode.namespace),
+                version: None,
+            }],
+            ..Default::default()
+        };
+        RwSet {
+            namespaces: vec![sequence, chaincode],
+        }
+    }
+
     /// The `TxReadWriteSet` message.
     #[must_use]
     pub fn to_proto(&self) -> TxReadWriteSet {

@@ -387,25 +387,13 @@ fn tx_rwset(
         )],
         _ => Vec::new(),
     };
-    let rwset = RwSet {
-        namespaces: vec![
-            NamespaceRwSet {
-                namespace: "_lifecycle".to_owned(),
-                reads: vec![Read {
-                    key: format!("namespaces/fields/{chaincode}/Sequence"),
-                    version: None,
-                }],
-                ..Default::default()
-            },
-            NamespaceRwSet {
-                namespace: chaincode.to_owned(),
-                reads,
-                writes,
-                metadata_writes,
-                collections: Vec::new(),
-            },
-        ],
-    };
+    let rwset = RwSet::invocation(NamespaceRwSet {
+        namespace: chaincode.to_owned(),
+        reads,
+        writes,
+        metadata_writes,
+        collections: Vec::new(),
+    });
     let first_write = write_keys.first().cloned().unwrap_or_default();
     let args = vec![
         b"TransferAsset".to_vec(),

@@ -574,24 +574,12 @@ fn tx_content(
             is_delete: false,
         })
         .collect();
-    let rwset = RwSet {
-        namespaces: vec![
-            NamespaceRwSet {
-                namespace: "_lifecycle".to_owned(),
-                reads: vec![Read {
-                    key: format!("namespaces/fields/{chaincode}/Sequence"),
-                    version: None,
-                }],
-                ..Default::default()
-            },
-            NamespaceRwSet {
-                namespace: chaincode.to_owned(),
-                reads,
-                writes,
-                ..Default::default()
-            },
-        ],
-    };
+    let rwset = RwSet::invocation(NamespaceRwSet {
+        namespace: chaincode.to_owned(),
+        reads,
+        writes,
+        ..Default::default()
+    });
     let first_write = key('w', 0);
     let response = format!(r#"{{"asset":"{first_write}","status":"transferred"}}"#).into_bytes();
     let args = vec![
