@@ -121,6 +121,20 @@ impl Replay {
     /// # Errors
     /// [`ReplayError`] when the replay must stop: nothing of this block was committed.
     pub fn block(&mut self, block: &RawBlock) -> Result<BlockOutcome, ReplayError> {
+        self.block_with_next(block, None)
+    }
+
+    /// [`block`](Self::block), told which block comes after it, so that its envelope checks
+    /// start while this one commits (see [`ChannelValidator::validate_block_with_next`]).
+    /// The outcome is the same as without `next`.
+    ///
+    /// # Errors
+    /// [`ReplayError`] when the replay must stop: nothing of this block was committed.
+    pub fn block_with_next(
+        &mut self,
+        block: &RawBlock,
+        next: Option<&RawBlock>,
+    ) -> Result<BlockOutcome, ReplayError> {
         let report = self.chain.check(block);
         if !report.problems.is_empty() {
             return Ok(BlockOutcome::Rejected(report.problems));
@@ -131,8 +145,9 @@ impl Replay {
         let Some(validator) = self.validator.as_mut() else {
             return Err(ReplayError::Config("no validator".into()));
         };
+        let next = next.map(|n| (n.number, &n.envelopes[..]));
         Ok(BlockOutcome::Committed(
-            validator.validate_block(block.number, &block.envelopes)?,
+            validator.validate_block_with_next(block.number, &block.envelopes, next)?,
         ))
     }
 

@@ -25,6 +25,20 @@ type Entry = (String, String, Vec<u8>, (u64, u64));
 struct Run {
     verdicts: Vec<BlockVerdict>,
     state: Vec<Entry>,
+    /// Transactions whose envelope checks were made ahead, over the whole run.
+    checked_ahead: usize,
+}
+
+/// What each `validate_block` call is told about the block that follows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Announce {
+    /// Nothing (`validate_block`).
+    Nothing,
+    /// The block that really follows.
+    Next,
+    /// The block that follows, with its first transaction replaced by another block's: the
+    /// checks made ahead for it must not be used.
+    Altered,
 }
 
 fn blocks(ledger: &SampleLedger) -> Vec<(u64, Vec<Bytes>)> {
@@ -41,7 +55,7 @@ fn blocks(ledger: &SampleLedger) -> Vec<(u64, Vec<Bytes>)> {
 }
 
 fn run(ledger: &[(u64, Vec<Bytes>)], pool_size: usize, keys: &[String]) -> Run {
-    run_with(ledger, pool_size, keys, plugins(&[]))
+    run_with(ledger, pool_size, keys, plugins(&[]), Announce::Nothing)
 }
 
 fn run_with(
@@ -49,6 +63,7 @@ fn run_with(
     pool_size: usize,
     keys: &[String],
     plugins: Arc<ValidationInstances>,
+    announce: Announce,
 ) -> Run {
     let mut validator = ChannelValidator::new(
         CHANNEL,
@@ -57,10 +72,29 @@ fn run_with(
         options(pool_size, &[("mycc", "vscc", None)]),
     );
     assert_eq!(validator.threads(), pool_size);
-    let verdicts = ledger
-        .iter()
-        .map(|(number, envelopes)| support::commit(&mut validator, *number, envelopes))
-        .collect();
+    let mut checked_ahead = 0;
+    let mut verdicts = Vec::new();
+    for (i, (number, envelopes)) in ledger.iter().enumerate() {
+        let altered: Vec<Bytes>;
+        let next = match (announce, ledger.get(i + 1)) {
+            (Announce::Nothing, _) | (_, None) => None,
+            (Announce::Next, Some((n, e))) => Some((*n, &e[..])),
+            (Announce::Altered, Some((n, e))) => {
+                altered = std::iter::once(envelopes[0].clone())
+                    .chain(e.iter().skip(1).cloned())
+                    .collect();
+                Some((*n, &altered[..]))
+            }
+        };
+        match validator.validate_block_with_next(*number, envelopes, next) {
+            Ok(verdict) => verdicts.push(verdict),
+            Err(e) => panic!("block {number} did not commit: {e}"),
+        }
+        if let Some((ahead_of, count)) = validator.checked_ahead() {
+            assert_eq!(Some(ahead_of), next.map(|(n, _)| n));
+            checked_ahead += count;
+        }
+    }
     let state = keys
         .iter()
         .filter_map(|k| {
@@ -75,7 +109,11 @@ fn run_with(
             })
         })
         .collect();
-    Run { verdicts, state }
+    Run {
+        verdicts,
+        state,
+        checked_ahead,
+    }
 }
 
 /// Every key written by any transaction of the ledger (to compare final states).
@@ -176,9 +214,32 @@ fn check(spec: &SampleSpec) {
         assert_eq!(other.state, reference.state, "4 workers, run {attempt}");
     }
 
+    // Told the next block, the validator checks its envelopes ahead: same verdicts, also
+    // across the config update (checks made under the old configuration are not used), and
+    // also when the announced bytes are not what comes (they are not used either).
+    let mut looked_ahead = 0;
+    for announce in [Announce::Next, Announce::Altered] {
+        for pool_size in [1, 2, 4] {
+            let other = run_with(&blocks, pool_size, &keys, plugins(&[]), announce);
+            assert_eq!(
+                other.verdicts, reference.verdicts,
+                "{announce:?}, {pool_size} workers"
+            );
+            assert_eq!(
+                other.state, reference.state,
+                "{announce:?}, {pool_size} workers"
+            );
+            if pool_size == 1 {
+                assert_eq!(other.checked_ahead, 0, "one thread never looks ahead");
+            }
+            looked_ahead += other.checked_ahead;
+        }
+    }
+    assert!(looked_ahead > 0, "no envelope was ever checked ahead");
+
     // The same plugin loaded from its shared library, on 1 and 4 workers.
     for pool_size in [1, 4] {
-        let dynamic = run_with(&blocks, pool_size, &keys, dynamic_vscc());
+        let dynamic = run_with(&blocks, pool_size, &keys, dynamic_vscc(), Announce::Next);
         assert_eq!(
             dynamic.verdicts, reference.verdicts,
             "dynamic, {pool_size} workers"
