@@ -89,4 +89,36 @@ fn validating_a_500_tx_block_allocates_at_most_its_size_plus_a_constant() {
     // sets, signature messages, committed state).
     assert!(peak > 500 * 100, "peak {peak} B is implausibly small");
     println!("block {block_size} B, peak allocation while validating {peak} B");
+
+    // Told the next block, the validator also keeps that block's envelope checks made ahead:
+    // bounded by the next block's size, not by anything else.
+    let second: Vec<Bytes> = workload
+        .block_message(2, b"", 500, 2)
+        .unwrap()
+        .data
+        .unwrap()
+        .data;
+    let third: Vec<Bytes> = workload
+        .block_message(3, b"", 500, 2)
+        .unwrap()
+        .data
+        .unwrap()
+        .data;
+    let sizes = |e: &[Bytes]| e.iter().map(Bytes::len).sum::<usize>();
+    let (second_size, third_size) = (sizes(&second), sizes(&third));
+    let before = CURRENT.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let verdict = validator
+        .validate_block_with_next(2, &second, Some((3, &third)))
+        .unwrap();
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    assert_eq!(verdict.codes, vec![0u8; 500], "every transaction is valid");
+    assert!(
+        peak <= second_size + third_size + BOUNDED_CONSTANT,
+        "peak allocation {peak} B for a block of {second_size} B, the next of {third_size} B"
+    );
+    println!(
+        "block {second_size} B, next block {third_size} B, looked ahead {:?}, peak allocation {peak} B",
+        validator.checked_ahead()
+    );
 }
