@@ -207,11 +207,7 @@ fn check(spec: &SampleSpec) {
 
     for attempt in 0..3 {
         let other = run(&blocks, 4, &keys);
-        assert_eq!(
-            other.verdicts, reference.verdicts,
-            "4 workers, run {attempt}"
-        );
-        assert_eq!(other.state, reference.state, "4 workers, run {attempt}");
+        assert_same(&other, &reference, &format!("4 workers, run {attempt}"));
     }
 
     // Told the next block, the validator checks its envelopes ahead: same verdicts, also
@@ -221,13 +217,10 @@ fn check(spec: &SampleSpec) {
     for announce in [Announce::Next, Announce::Altered] {
         for pool_size in [1, 2, 4] {
             let other = run_with(&blocks, pool_size, &keys, plugins(&[]), announce);
-            assert_eq!(
-                other.verdicts, reference.verdicts,
-                "{announce:?}, {pool_size} workers"
-            );
-            assert_eq!(
-                other.state, reference.state,
-                "{announce:?}, {pool_size} workers"
+            assert_same(
+                &other,
+                &reference,
+                &format!("{announce:?}, {pool_size} workers"),
             );
             if pool_size == 1 {
                 assert_eq!(other.checked_ahead, 0, "one thread never looks ahead");
@@ -240,15 +233,18 @@ fn check(spec: &SampleSpec) {
     // The same plugin loaded from its shared library, on 1 and 4 workers.
     for pool_size in [1, 4] {
         let dynamic = run_with(&blocks, pool_size, &keys, dynamic_vscc(), Announce::Next);
-        assert_eq!(
-            dynamic.verdicts, reference.verdicts,
-            "dynamic, {pool_size} workers"
-        );
-        assert_eq!(
-            dynamic.state, reference.state,
-            "dynamic, {pool_size} workers"
+        assert_same(
+            &dynamic,
+            &reference,
+            &format!("dynamic, {pool_size} workers"),
         );
     }
+}
+
+/// `run` gave the same verdicts and final state as `reference`.
+fn assert_same(run: &Run, reference: &Run, what: &str) {
+    assert_eq!(run.verdicts, reference.verdicts, "{what}");
+    assert_eq!(run.state, reference.state, "{what}");
 }
 
 /// `target/<profile>/libvscc_default_plugin.so` of this test run (found from the test

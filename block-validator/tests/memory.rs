@@ -50,8 +50,15 @@ fn validating_a_500_tx_block_allocates_at_most_its_size_plus_a_constant() {
     let workload = fabric_testgen::workload::EndorserWorkload::new("memory", 3).unwrap();
     let config =
         ChannelConfig::from_config(workload.channel_id(), workload.genesis_config()).unwrap();
-    let block = workload.block_message(1, b"", 500, 2).unwrap();
-    let envelopes: Vec<Bytes> = block.data.unwrap().data;
+    let envelopes_of = |number: u64| -> Vec<Bytes> {
+        workload
+            .block_message(number, b"", 500, 2)
+            .unwrap()
+            .data
+            .unwrap()
+            .data
+    };
+    let envelopes = envelopes_of(1);
     let block_size: usize = envelopes.iter().map(Bytes::len).sum();
     let parameter = workload.application_policy_bytes(2).unwrap();
     let factories: BTreeMap<String, Arc<dyn PluginFactory>> = BTreeMap::from([(
@@ -92,18 +99,7 @@ fn validating_a_500_tx_block_allocates_at_most_its_size_plus_a_constant() {
 
     // Told the next block, the validator also keeps that block's envelope checks made ahead:
     // bounded by the next block's size, not by anything else.
-    let second: Vec<Bytes> = workload
-        .block_message(2, b"", 500, 2)
-        .unwrap()
-        .data
-        .unwrap()
-        .data;
-    let third: Vec<Bytes> = workload
-        .block_message(3, b"", 500, 2)
-        .unwrap()
-        .data
-        .unwrap()
-        .data;
+    let (second, third) = (envelopes_of(2), envelopes_of(3));
     let sizes = |e: &[Bytes]| e.iter().map(Bytes::len).sum::<usize>();
     let (second_size, third_size) = (sizes(&second), sizes(&third));
     let before = CURRENT.load(Ordering::Relaxed);
