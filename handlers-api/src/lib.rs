@@ -32,14 +32,11 @@
 //!         _action_position: usize,
 //!         _context: &Context<'_>,
 //!     ) -> Result<(), ValidationError> {
-//!         match block.envelope(tx_position) {
-//!             Some(env) if !env.is_empty() => Ok(()),
-//!             Some(_) => Err(ValidationError::Invalid("empty envelope".into())),
-//!             None => Err(ValidationError::Invalid(format!(
-//!                 "block has only {} transactions, but requested tx at position {tx_position}",
-//!                 block.len()
-//!             ))),
+//!         let envelope = block.envelope_or_invalid(tx_position)?;
+//!         if envelope.is_empty() {
+//!             return Err(ValidationError::Invalid("empty envelope".into()));
 //!         }
+//!         Ok(())
 //!     }
 //! }
 //!

@@ -684,3 +684,16 @@ fn host_dependency_panic_becomes_an_error_on_the_plugin_side() {
         other => panic!("expected the plugin's invalid verdict, got {other:?}"),
     }
 }
+
+#[test]
+fn envelope_or_invalid_gives_the_envelope_or_fabrics_out_of_range_verdict() {
+    let envelopes: [&[u8]; 2] = [b"first", b"second"];
+    let block = BlockView::new(7, &envelopes);
+    assert_eq!(block.envelope_or_invalid(1), Ok(&b"second"[..]));
+    assert_eq!(
+        block.envelope_or_invalid(2),
+        Err(ValidationError::Invalid(
+            "block has only 2 transactions, but requested tx at position 2".into()
+        ))
+    );
+}

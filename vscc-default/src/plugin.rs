@@ -73,12 +73,7 @@ impl Plugin for DefaultValidation {
         if block.is_empty() {
             return Err(ValidationError::Invalid("empty block".into()));
         }
-        if tx_position >= block.len() {
-            return Err(ValidationError::Invalid(format!(
-                "block has only {} transactions, but requested tx at position {tx_position}",
-                block.len()
-            )));
-        }
+        block.envelope_or_invalid(tx_position)?;
         // Step 5 ("no block header") is the host's: a `BlockView` always has a number.
         let caps = init.capabilities.application();
         if !caps.v2_0_validation {

@@ -48,12 +48,7 @@ impl Plugin for UtxoValidation {
                 "{PLUGIN_NAME} used before init"
             )));
         };
-        let Some(envelope) = block.envelope(tx_position) else {
-            return Err(ValidationError::Invalid(format!(
-                "block has only {} transactions, but requested tx at position {tx_position}",
-                block.len()
-            )));
-        };
+        let envelope = block.envelope_or_invalid(tx_position)?;
         let tx_label = format!("{}:{tx_position}", block.number());
         validator
             .validate(

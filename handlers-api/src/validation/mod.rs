@@ -125,6 +125,21 @@ impl<'a> BlockView<'a> {
         }
     }
 
+    /// The raw envelope bytes of transaction `tx_position`; past the end, the verdict
+    /// Fabric's validation plugins give for a position the block does not have.
+    ///
+    /// # Errors
+    /// [`ValidationError::Invalid`] ("block has only N transactions, but requested tx at
+    /// position P") when the block has no transaction at `tx_position`.
+    pub fn envelope_or_invalid(&self, tx_position: usize) -> Result<&'a [u8], ValidationError> {
+        self.envelope(tx_position).ok_or_else(|| {
+            ValidationError::Invalid(format!(
+                "block has only {} transactions, but requested tx at position {tx_position}",
+                self.len()
+            ))
+        })
+    }
+
     /// Iterates over the raw envelope bytes in block order.
     pub fn envelopes(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
         let view = *self;
