@@ -11,7 +11,7 @@
 //! on 2 threads, that is 6-10 of the next block's 100 creator signatures per block.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 /// The pool size for `configured` (Fabric: 0 or unset means the number of CPUs).
 #[must_use]
@@ -131,9 +131,11 @@ impl WorkerPool {
         let helper_count = helpers.current_num_threads();
         let next = AtomicUsize::new(0);
         let next_ahead = AtomicUsize::new(0);
-        let helpers_mapped = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
-        let mapped = Mutex::new(Vec::with_capacity(helper_count));
+        let mapped = Mapped {
+            parts: Mutex::new((Vec::with_capacity(helper_count), 0)),
+            all_in: Condvar::new(),
+        };
         let looked = Mutex::new(Vec::with_capacity(helper_count + 1));
         // One look-ahead item, or `None` when they are all taken.
         let take_ahead = || {
@@ -147,11 +149,13 @@ impl WorkerPool {
             for _ in 0..helper_count {
                 scope.spawn(|_| {
                     {
-                        // Counted even when a job panics, so the caller never waits for a
-                        // helper that is gone.
-                        let _mapped = CountOnDrop(&helpers_mapped);
-                        let done = take_all(&next, count, &job);
-                        lock(&mapped).push(done);
+                        // Reported even when a job panics (without its part), so the caller
+                        // never waits for a helper that is gone.
+                        let mut report = Report {
+                            to: &mapped,
+                            part: None,
+                        };
+                        report.part = Some(take_all(&next, count, &job));
                     }
                     let mut done = Vec::new();
                     while !stop.load(Ordering::Acquire) {
@@ -164,16 +168,28 @@ impl WorkerPool {
             // Raised on return or unwind, so the helpers stop early either way.
             let _stop = StopOnDrop(&stop);
             let own = take_all(&next, count, &job);
-            // Wait for the helpers' last jobs, looking ahead meanwhile.
+            // Wait for the helpers' last jobs, looking ahead meanwhile; with nothing left to
+            // look ahead, sleep until they are in.
             let mut own_ahead = Vec::new();
-            while helpers_mapped.load(Ordering::Acquire) < helper_count {
-                match take_ahead() {
-                    Some(item) => own_ahead.push(item),
-                    None => std::thread::yield_now(),
+            let mut reported = loop {
+                let reported = lock(&mapped.parts);
+                if reported.1 == helper_count {
+                    break reported;
                 }
-            }
+                drop(reported);
+                if let Some(item) = take_ahead() {
+                    own_ahead.push(item);
+                    continue;
+                }
+                let reported = mapped
+                    .all_in
+                    .wait_while(lock(&mapped.parts), |r| r.1 < helper_count)
+                    .unwrap_or_else(PoisonError::into_inner);
+                break reported;
+            };
+            let mut parts = std::mem::take(&mut reported.0);
+            drop(reported);
             lock(&looked).push(own_ahead);
-            let mut parts = std::mem::take(&mut *lock(&mapped));
             parts.push(own);
             // A missing result means a helper's job panicked: the scope resumes that panic.
             let results =
@@ -217,12 +233,27 @@ fn into_inner<T>(mutex: Mutex<T>) -> T {
     mutex.into_inner().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Adds one to a counter when dropped (on return or unwind).
-struct CountOnDrop<'a>(&'a AtomicUsize);
+/// The helpers' results of [`WorkerPool::map_then`]: the parts handed in, and how many
+/// helpers have reported.
+struct Mapped<P> {
+    parts: Mutex<(Vec<P>, usize)>,
+    all_in: Condvar,
+}
 
-impl Drop for CountOnDrop<'_> {
+/// A helper's report to [`Mapped`], made when dropped: on return with its part, on unwind
+/// without it.
+struct Report<'a, P> {
+    to: &'a Mapped<P>,
+    part: Option<P>,
+}
+
+impl<P> Drop for Report<'_, P> {
     fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::Release);
+        let mut reported = lock(&self.to.parts);
+        reported.0.extend(self.part.take());
+        reported.1 += 1;
+        drop(reported);
+        self.to.all_in.notify_all();
     }
 }
 

@@ -117,8 +117,8 @@ pub struct ChannelValidator {
     options: ValidatorOptions,
     pool: pool::WorkerPool,
     last_block: Option<u64>,
-    /// The state-independent checks of the block announced as next, made while the last one
-    /// committed.
+    /// The state-independent checks of the block announced as next, made by threads the
+    /// last block left idle (its last transactions, its commit).
     ahead: Option<Lookahead>,
 }
 
@@ -229,8 +229,9 @@ impl ChannelValidator {
     }
 
     /// The block announced as next to [`validate_block_with_next`](Self::validate_block_with_next)
-    /// and how many of its transactions were checked ahead while the last block committed
-    /// (`None` when nothing was announced, or the last block changed the configuration).
+    /// and how many of its transactions were checked ahead while the last block finished and
+    /// committed (`None` when nothing was announced, or the last block changed the
+    /// configuration).
     #[must_use]
     pub fn checked_ahead(&self) -> Option<(u64, usize)> {
         self.ahead
