@@ -335,6 +335,27 @@ mod tests {
     }
 
     #[test]
+    fn with_nothing_to_look_ahead_the_caller_waits_for_the_helpers_jobs() {
+        let pool = WorkerPool::new(3, "test");
+        for _ in 0..20 {
+            let (finished, ahead) = pool.map_then(
+                6,
+                |i| {
+                    if i % 2 == 1 {
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                    }
+                    i * 3
+                },
+                |results: Vec<usize>| results,
+                0,
+                |j: usize| j,
+            );
+            assert_eq!(finished, vec![0, 3, 6, 9, 12, 15]);
+            assert!(ahead.is_empty());
+        }
+    }
+
+    #[test]
     fn a_panic_looking_ahead_leaves_its_slot_empty() {
         let pool = WorkerPool::new(2, "test");
         let (finished, ahead) = pool.map_then(
