@@ -39,6 +39,9 @@ fn build(manifest: &Path, lib_name: &str) -> PathBuf {
         .arg("--target-dir")
         .arg(&target_dir)
         .env_remove("CARGO_TARGET_DIR")
+        // Four throwaway cdylibs: no debug info or incremental state to fill the disk with.
+        .env("CARGO_PROFILE_DEV_DEBUG", "false")
+        .env("CARGO_INCREMENTAL", "0")
         .output()
         .unwrap();
     assert!(
